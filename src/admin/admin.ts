@@ -1,0 +1,26 @@
+import type { AdminApi, AdminClient, Args, Op, Result } from './api.js';
+import type { AdminContext } from './context.js';
+import { listOps } from './lists.js';
+import { memberOps } from './members.js';
+
+export const VERSION = '0.1.0';
+
+export function createAdmin(ctx: AdminContext): AdminApi {
+  return {
+    ...listOps(ctx),
+    ...memberOps(ctx),
+    async 'daemon.status'() {
+      return { pid: process.pid, startedAt: ctx.startedAt.toISOString(), version: VERSION };
+    },
+  };
+}
+
+/** Run one operation by name: the single dispatch point shared by the CLI (direct) and the admin socket. */
+export function dispatch<K extends Op>(api: AdminApi, op: K, args: Args<K>): Promise<Result<K>> {
+  const fn = api[op] as (a: Args<K>) => Promise<Result<K>>;
+  return fn(args);
+}
+
+export function directClient(api: AdminApi): AdminClient {
+  return { mode: 'direct', call: (op, args) => dispatch(api, op, args) };
+}

@@ -1,0 +1,113 @@
+import type { MemberRole, MemberStatus } from '../store/records.js';
+
+/**
+ * What an administrator can do, as one typed table of operations. The CLI calls it in-process when
+ * the daemon is stopped, or through the daemon's admin socket when it runs; both paths run the same
+ * code (admin/), so they cannot drift apart. Arguments and results are plain JSON.
+ */
+
+export interface ListSummary {
+  address: string;
+  name: string;
+  fingerprint: string;
+  owners: string[];
+  members: number;
+  createdAt: string;
+}
+
+export type OptionValue = string | number | boolean;
+
+export interface ListDetails extends ListSummary {
+  /** Every list option with its effective value. */
+  options: Record<string, OptionValue>;
+  /** The options an administrator set explicitly (the rest are defaults). */
+  setOptions: string[];
+  postAddress: string;
+  ownerAddress: string;
+  requestAddress: string;
+}
+
+export interface MemberView {
+  list: string;
+  email: string;
+  name: string;
+  team: string;
+  role: MemberRole;
+  status: MemberStatus;
+  fingerprint: string;
+  algorithm: string;
+  keyCreated: string;
+  keyExpires: string | null;
+  enrolledAt: string;
+  keyUpdatedAt: string;
+  allowUidMismatch: boolean;
+  bounceCount: number;
+}
+
+export interface EnrollResult extends MemberView {
+  warnings: string[];
+}
+
+export interface KeyInput {
+  /** The key file's bytes, base64 (armored or binary OpenPGP). */
+  base64: string;
+}
+
+export interface AdminApi {
+  'list.create'(a: { address: string; name?: string | undefined; owners: string[] }): Promise<ListSummary>;
+  'list.ls'(a: Record<string, never>): Promise<ListSummary[]>;
+  'list.show'(a: { address: string }): Promise<ListDetails>;
+  'list.set'(a: { address: string; option: string; value: string }): Promise<{ address: string; option: string; value: OptionValue }>;
+  'list.key'(a: { address: string }): Promise<{ address: string; fingerprint: string; armored: string }>;
+  'list.delete'(a: { address: string }): Promise<{ address: string; members: number }>;
+  'member.add'(a: {
+    list: string;
+    email: string;
+    key: KeyInput;
+    fingerprint?: string | undefined;
+    name?: string | undefined;
+    team?: string | undefined;
+    role?: MemberRole | undefined;
+    allowUidMismatch?: boolean | undefined;
+  }): Promise<EnrollResult>;
+  'member.ls'(a: { list: string }): Promise<MemberView[]>;
+  'member.show'(a: { list: string; email: string }): Promise<MemberView>;
+  'member.update-key'(a: {
+    list: string;
+    email: string;
+    key: KeyInput;
+    fingerprint?: string | undefined;
+    allowUidMismatch?: boolean | undefined;
+  }): Promise<EnrollResult>;
+  'member.rm'(a: { list: string; email: string }): Promise<{ list: string; email: string }>;
+  'daemon.status'(a: Record<string, never>): Promise<{ pid: number; startedAt: string; version: string }>;
+}
+
+export type Op = keyof AdminApi;
+export type Args<K extends Op> = Parameters<AdminApi[K]>[0];
+export type Result<K extends Op> = Awaited<ReturnType<AdminApi[K]>>;
+
+export const OPS: readonly Op[] = [
+  'list.create',
+  'list.ls',
+  'list.show',
+  'list.set',
+  'list.key',
+  'list.delete',
+  'member.add',
+  'member.ls',
+  'member.show',
+  'member.update-key',
+  'member.rm',
+  'daemon.status',
+];
+
+export function isOp(s: unknown): s is Op {
+  return typeof s === 'string' && (OPS as readonly string[]).includes(s);
+}
+
+/** Anything that can run an operation: in-process, or a client of the admin socket. */
+export interface AdminClient {
+  call<K extends Op>(op: K, args: Args<K>): Promise<Result<K>>;
+  readonly mode: 'direct' | 'daemon';
+}
