@@ -3,6 +3,7 @@
  * valid, because it is shown as-is by the CLI.
  */
 import { validate as validateCron } from 'node-cron';
+import { foldText } from './tlp-fold.js';
 import { findTlpLabels } from './tlp-scan.js';
 import { parseTlpOption } from './tlp-labels.js';
 import type { TlpLabel } from './tlp-labels.js';
@@ -61,7 +62,9 @@ export function tlpOption(d: Described<TlpLabel>): OptionSpec<TlpLabel> {
 // administrator's typo, or a pasted value, inject header lines.
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
-export function textOption(d: Described<string> & { readonly maxLength: number }): OptionSpec<string> {
+export function textOption(
+  d: Described<string> & { readonly maxLength: number; readonly noTlpWord?: boolean },
+): OptionSpec<string> {
   return {
     description: d.description,
     default: d.default,
@@ -71,6 +74,8 @@ export function textOption(d: Described<string> & { readonly maxLength: number }
       if (text.length > d.maxLength) throw new Error(`must be at most ${d.maxLength} characters`);
       // It is shown in every subject: a label in it would mislabel every message.
       if (findTlpLabels(text).length > 0) throw new Error('must not contain a TLP label');
+      // Next to the label in every subject, a bare "TLP" could join with the text around it.
+      if (d.noTlpWord === true && foldText(text).text.includes('TLP')) throw new Error('must not contain "TLP"');
       return text;
     },
     format: (value) => value,

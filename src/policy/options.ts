@@ -11,6 +11,7 @@ const OPTION_TABLE = {
     description: 'Prefix added to subjects; empty means [local part of the list address]',
     default: '',
     maxLength: 64,
+    noTlpWord: true,
   }),
   'max-tlp': tlpOption({ description: 'Most restrictive TLP label the list accepts', default: 'TLP:AMBER+STRICT' }),
   'require-tlp': booleanOption({ description: 'Refuse mail that carries no TLP label', default: true }),

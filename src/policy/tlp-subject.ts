@@ -41,22 +41,29 @@ function joinWords(...parts: string[]): string {
     .join(' ');
 }
 
+/** RFC 5322 unfolding (CRLF before whitespace goes), then any other line break becomes a space. */
+function oneLine(subject: string): string {
+  return subject.replace(/(?:\r\n|\r|\n)(?=[ \t])/g, '').replace(/[\r\n]+/g, ' ');
+}
+
 /**
- * The subject members see. Line breaks become spaces (it is a header value); otherwise the
- * sender's text is kept.
+ * The subject members see, on one line. If the label would read differently in its place
+ * (TLP:AMBER before a sender's "+ ..." or "strict ...", which read as AMBER+STRICT), it goes at the
+ * end instead, where nothing can follow it.
  */
 export function subjectWithLabel(subject: string, label: TlpLabel, prefix: string): string {
-  const canonical = canonicalizeTlpLabels(subject.replace(/[\r\n]+/g, ' '));
+  const canonical = canonicalizeTlpLabels(oneLine(subject));
   const hasLabel = findTlpLabels(canonical).some((f) => f.label === label);
   const wantedPrefix = prefix.trim();
   const prefixAt = wantedPrefix === '' ? -1 : canonical.toLowerCase().indexOf(wantedPrefix.toLowerCase());
-  const labelText = hasLabel ? '' : label;
-  if (prefixAt >= 0) {
-    const cut = prefixAt + wantedPrefix.length;
-    return joinWords(canonical.slice(0, cut), labelText, canonical.slice(cut));
-  }
-  const cut = replyMarkersEnd(canonical);
-  return joinWords(canonical.slice(0, cut), wantedPrefix, labelText, canonical.slice(cut));
+  const [head, rest] =
+    prefixAt >= 0
+      ? [canonical.slice(0, prefixAt + wantedPrefix.length), canonical.slice(prefixAt + wantedPrefix.length)]
+      : [joinWords(canonical.slice(0, replyMarkersEnd(canonical)), wantedPrefix), canonical.slice(replyMarkersEnd(canonical))];
+  if (hasLabel) return joinWords(head, rest);
+  const inPlace = joinWords(head, label, rest);
+  const readsAsLabel = findTlpLabels(inPlace).some((f) => f.label === label);
+  return readsAsLabel ? inPlace : joinWords(head, rest, label);
 }
 
 /** The placeholder subject outside the encryption: `<prefix> <label> ...`. */
