@@ -27,11 +27,14 @@ const encryption: Rule = (f, o) => {
   // Always refused, even when plain mail is allowed: the unencrypted parts were not covered by
   // what was decrypted and verified, and would be passed off as such after re-signing.
   if (f.encryption === 'partial') return 'partially-encrypted';
-  if (f.encryption === 'none') return o['receive-encrypted-only'] ? 'not-encrypted' : null;
+  if (f.encryption === 'none' && o['receive-encrypted-only']) return 'not-encrypted';
   if (f.encryption === 'inline' && !o['accept-inline-pgp']) return 'inline-not-accepted';
+  // A failed decryption is refused whatever the encryption fact says: contradictory facts from
+  // the pipeline must not add up to an acceptance.
   if (f.decryption === 'not-for-list') return 'not-for-list';
+  if (f.decryption === 'failed') return 'decrypt-failed';
   // An encrypted message the pipeline did not report as decrypted is not decrypted.
-  if (f.decryption !== 'ok') return 'decrypt-failed';
+  if (f.encryption !== 'none' && f.decryption !== 'ok') return 'decrypt-failed';
   return null;
 };
 
