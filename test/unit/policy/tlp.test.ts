@@ -113,6 +113,8 @@ describe('policy/tlp: findTlpLabels (fail-closed)', () => {
     ['TLP:AMBER+ for the SOC', ['TLP:AMBER+STRICT']],
     ['TLP:AMBER+RED', ['TLP:RED']],
     ['TLP:AMBER+TLP:RED', ['TLP:AMBER+STRICT', 'TLP:RED']],
+    ['TLP:AMBERSTRICTTLP:RED', ['TLP:AMBER+STRICT', 'TLP:RED']],
+    ['TLP:AMBER+XTLPRED', ['TLP:AMBER+STRICT', 'TLP:RED']],
     // longer words are not labels
     ['TLP:AMBERISH', []],
     ['TLP:REDUCE the noise', []],
@@ -252,6 +254,9 @@ describe('policy/tlp: canonicalizeTlpLabels', () => {
     ['Re: [x] tlp:green, TLP : Amber + Strict!', 'Re: [x] TLP:GREEN, TLP:AMBER+STRICT!'],
     ['(tlp-red)', '(TLP:RED)'],
     ['TLP:AMBER+ only', 'TLP:AMBER+STRICT only'],
+    ['tlp:amberstrictly', 'TLP:AMBER+STRICT'],
+    ['TLP:AMBER strictly', 'TLP:AMBER+STRICT strictly'],
+    ['TLP:AMBER+STRIKT!', 'TLP:AMBER+STRICT!'],
     ['TLP:AMBERISH and TLP:REDUCE stay', 'TLP:AMBERISH and TLP:REDUCE stay'],
     ['ＴＬＰ：ＲＥＤ', 'TLP:RED'],
     ['nothing here', 'nothing here'],
