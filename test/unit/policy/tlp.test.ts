@@ -227,6 +227,8 @@ describe('policy/tlp: findTlpLabels (fail-closed)', () => {
       ['fullwidth labels', fill('ＴＬＰ：ＲＥＤ ')],
       ['zero-width characters', fill('T\u200BL\u200BP\u200B')],
       ['repeated "TLP:RED "', fill('TLP:RED ')],
+      ['combining marks and invisibles', fill('TLP\u200B:\u0301 ')],
+      ['many distinct non-ASCII code points', Array.from({ length: MB / 2 }, (_, i) => String.fromCodePoint(0x100 + ((i * 7919) % 0x2f000))).join('').replace(/[\ud800-\udfff]/g, 'x')],
     ];
     for (const [name, text] of cases) {
       it(name, function () {
