@@ -18,6 +18,12 @@ export class Tx {
     return this;
   }
 
+  /** Hand this transaction's operations to another (group commit). */
+  moveTo(other: Tx): void {
+    other.ops.push(...this.ops);
+    this.ops.length = 0;
+  }
+
   get size(): number {
     return this.ops.length;
   }
