@@ -139,12 +139,15 @@ export function paramField(name: string, value: string, params: ReadonlyArray<re
     if (!TOKEN.test(key)) throw new MimeError('unsafe-value', 'MIME parameter name is not valid');
     const v = stripControls(raw).slice(0, 500);
     const pieces: Array<[string, string]> = [];
+    // Always quoted (except RFC 2231 extended values, which cannot be): some readers only
+    // recognise protected-headers="v1" and protocol="..." in their quoted form.
+    const quote = (x: string): string => `"${x.replace(/(["\\])/g, '\\$1')}"`;
     if (isPrintableAscii(v) && v.length <= 60) {
-      pieces.push([key, TOKEN.test(v) ? v : `"${v.replace(/(["\\])/g, '\\$1')}"`]);
+      pieces.push([key, quote(v)]);
     } else {
       for (const p of libmime.buildHeaderParam(key, v, 50)) {
         const pv = String(p.value);
-        pieces.push([p.key, p.key.endsWith('*') || TOKEN.test(pv) ? pv : `"${pv.replace(/(["\\])/g, '\\$1')}"`]);
+        pieces.push([p.key, p.key.endsWith('*') ? pv : quote(pv)]);
       }
     }
     for (const [k, pv] of pieces) {

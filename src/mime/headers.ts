@@ -35,7 +35,7 @@ export function decodedSingle(fields: readonly HeaderField[], name: string): str
 export function parseIdList(value: string): string[] {
   const out: string[] = [];
   for (const m of value.matchAll(/<[^<>]*>/g)) {
-    const id = m[0].replace(/\s+/g, '');
+    const id = m[0];
     if (isValidMessageId(id)) out.push(id);
   }
   return out.length > MAX_IDS_PARSED ? out.slice(-MAX_IDS_PARSED) : out;
