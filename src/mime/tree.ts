@@ -4,7 +4,6 @@ import type { HeaderField } from './header-block.js';
 import { parseHeaderBlock } from './header-block.js';
 import type { ContentType, Disposition } from './content-type.js';
 import { DEFAULT_CONTENT_TYPE, parseContentType, parseDisposition, parseTransferEncoding } from './content-type.js';
-import { lines } from './bytes.js';
 import { transferDecode } from './decode.js';
 
 /**
@@ -93,12 +92,17 @@ function readEntity(src: Buffer, start: number, end: number, level: number, fall
 }
 
 const DASH = 0x2d;
+const CR = 0x0d;
+const LF = 0x0a;
 
 /**
  * Splits a multipart body into the byte ranges of its parts (RFC 2046 §5.1.1). A delimiter line is
  * "--boundary", optionally "--", then only linear whitespace: a line that merely starts with the
  * boundary is content (Python's email package reads it the same way). The line end before a
  * delimiter belongs to the delimiter, so it is not part of the preceding part.
+ *
+ * The search is a native indexOf for the delimiter, not a walk over lines in JavaScript: every
+ * nesting level scans its body once, so the cost is maxDepth native scans of the input at most.
  */
 function splitMultipart(node: MimeNode, budget: Budget): Array<[number, number]> {
   const boundary = node.contentType.params['boundary'];
@@ -106,25 +110,28 @@ function splitMultipart(node: MimeNode, budget: Budget): Array<[number, number]>
     throw new MimeError('malformed', 'MIME multipart without a usable boundary');
   }
   const delim = Buffer.from(`--${boundary}`, 'latin1');
-  const { src, end } = node;
+  const { src, end, bodyStart } = node;
+  const view = src.subarray(0, end);
   const parts: Array<[number, number]> = [];
   let partStart = -1;
   let closed = false;
-  for (const line of lines(src, node.bodyStart, end)) {
-    if (src[line.start] !== DASH || line.contentEnd - line.start < delim.length) continue;
-    if (src.compare(delim, 0, delim.length, line.start, line.start + delim.length) !== 0) continue;
-    let i = line.start + delim.length;
-    let close = false;
-    if (i + 2 <= line.contentEnd && src[i] === DASH && src[i + 1] === DASH) {
-      close = true;
-      i += 2;
+  let pos = bodyStart;
+  while (pos < end) {
+    const at = view.indexOf(delim, pos);
+    if (at === -1) break;
+    const next = at > bodyStart && src[at - 1] !== LF ? -1 : delimiterLineEnd(src, at + delim.length, end);
+    if (next === -1) {
+      // Not a delimiter line; the next candidate can only start on a following line.
+      const lf = view.indexOf(LF, at);
+      if (lf === -1) break;
+      pos = lf + 1;
+      continue;
     }
-    while (i < line.contentEnd && (src[i] === 0x20 || src[i] === 0x09)) i++;
-    if (i !== line.contentEnd) continue;
+    const close = src[at + delim.length] === DASH && src[at + delim.length + 1] === DASH;
     if (partStart !== -1) {
-      let partEnd = line.start;
-      if (partEnd > partStart && src[partEnd - 1] === 0x0a) partEnd--;
-      if (partEnd > partStart && src[partEnd - 1] === 0x0d) partEnd--;
+      let partEnd = at;
+      if (partEnd > partStart && src[partEnd - 1] === LF) partEnd--;
+      if (partEnd > partStart && src[partEnd - 1] === CR) partEnd--;
       parts.push([partStart, partEnd]);
       budget.addPart();
     }
@@ -132,7 +139,8 @@ function splitMultipart(node: MimeNode, budget: Budget): Array<[number, number]>
       closed = true;
       break;
     }
-    partStart = line.next;
+    partStart = next;
+    pos = next;
   }
   if (!closed && partStart !== -1) {
     // A missing close delimiter (truncated mail) is common enough to tolerate: the last part runs to the end.
@@ -141,4 +149,15 @@ function splitMultipart(node: MimeNode, budget: Budget): Array<[number, number]>
   }
   if (parts.length === 0) throw new MimeError('malformed', 'MIME multipart without any part');
   return parts;
+}
+
+/** After "--boundary": optional "--", linear whitespace, then a line end. Returns where the next line starts, or -1. */
+function delimiterLineEnd(src: Buffer, from: number, end: number): number {
+  let i = from;
+  if (i + 1 < end && src[i] === DASH && src[i + 1] === DASH) i += 2;
+  while (i < end && (src[i] === 0x20 || src[i] === 0x09)) i++;
+  if (i === end) return end;
+  if (src[i] === LF) return i + 1;
+  if (src[i] === CR && (i + 1 === end || src[i + 1] === LF)) return Math.min(i + 2, end);
+  return -1;
 }
