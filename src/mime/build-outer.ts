@@ -140,7 +140,14 @@ function checkArmor(armored: string | Uint8Array, delimiter: string): Buffer {
   // Native string scans: this runs once per recipient, so no byte loop in JavaScript.
   const raw = typeof armored === 'string' ? armored : asBuffer(armored).toString('latin1');
   if (/[^\t\r\n\x20-\x7e]|\r(?!\n)/.test(raw)) throw new MimeError('unsafe-value', 'ciphertext is not 7-bit armor');
-  if (/[^\n]{999}/.test(raw)) throw new MimeError('unsafe-value', 'ciphertext line longer than 998 octets');
+  for (let at = 0; at < raw.length; ) {
+    const lf = raw.indexOf('\n', at);
+    const stop = lf === -1 ? raw.length : lf;
+    const length = stop - at - (stop > at && raw[stop - 1] === '\r' ? 1 : 0);
+    if (length > 998) throw new MimeError('unsafe-value', 'ciphertext line longer than 998 octets');
+    if (lf === -1) break;
+    at = lf + 1;
+  }
   const text = raw.trim();
   if (!text.startsWith(BEGIN) || !text.endsWith(END) || text.indexOf(BEGIN, 1) !== -1) {
     throw new MimeError('unsafe-value', 'ciphertext is not one armored OpenPGP message');
