@@ -51,7 +51,10 @@ export function parseContentType(fields: readonly HeaderField[], fallback: Conte
   const slash = value.indexOf('/');
   const type = value.slice(0, slash);
   const subtype = value.slice(slash + 1);
-  if (slash <= 0 || !TOKEN.test(type) || !TOKEN.test(subtype)) return { ...DEFAULT_CONTENT_TYPE, raw: field.value };
+  // RFC 6838 §4.2 caps type and subtype names at 127 characters; longer ones are garbage, read as text/plain.
+  if (slash <= 0 || type.length > 127 || subtype.length > 127 || !TOKEN.test(type) || !TOKEN.test(subtype)) {
+    return { ...DEFAULT_CONTENT_TYPE, raw: field.value };
+  }
   return { mediaType: value, type, subtype, params, raw: field.value };
 }
 

@@ -43,11 +43,13 @@ function copyOrRebuild(node: MimeNode, f: HeaderField): string {
   }
   switch (f.name) {
     case 'content-type':
-      return paramField('Content-Type', node.contentType.mediaType, Object.entries(node.contentType.params)) + '\r\n';
-    case 'content-disposition':
-      return node.disposition.type === ''
-        ? ''
-        : paramField('Content-Disposition', node.disposition.type, Object.entries(node.disposition.params)) + '\r\n';
+      return paramField('Content-Type', node.contentType.mediaType, writableParams(node.contentType.params)) + '\r\n';
+    case 'content-disposition': {
+      if (node.disposition.type === '') return '';
+      // An unreadable disposition is written as attachment: the conservative reading for a reader's MUA.
+      const type = /^[a-z0-9!#$&^_.+-]{1,60}$/.test(node.disposition.type) ? node.disposition.type : 'attachment';
+      return paramField('Content-Disposition', type, writableParams(node.disposition.params)) + '\r\n';
+    }
     case 'content-description':
       return unstructuredField('Content-Description', f.value) + '\r\n';
     case 'content-transfer-encoding':
@@ -57,6 +59,11 @@ function copyOrRebuild(node: MimeNode, f: HeaderField): string {
       // broken one is dropped rather than copied.
       return '';
   }
+}
+
+/** Parameters whose names can be written at all; a garbled name cannot mean anything to a reader either. */
+function writableParams(params: Readonly<Record<string, string>>): Array<[string, string]> {
+  return Object.entries(params).filter(([k]) => /^[!#$%&'*+.^_`|~0-9a-z-]{1,60}$/.test(k) && !k.includes('*'));
 }
 
 function hasBareCrOrLongLine(raw: Buffer): boolean {
