@@ -159,3 +159,19 @@ describe('mime/parseInner', () => {
     });
   });
 });
+
+describe('mime/parseInner agrees with mailparser on decoded text', () => {
+  for (const name of ['thunderbird-inner.eml', 'mutt-inner-plain.eml', 'mutt-signed-inner.eml', 'gpgol-inner.eml', 'long-line-inner.eml']) {
+    it(name, async () => {
+      const { simpleParser } = await import('mailparser');
+      const raw = fixture(name, 'crlf');
+      const theirs = await simpleParser(raw);
+      const ours = parseInner(raw).texts.join('\n').replace(/\r\n/g, '\n');
+      const expected = (theirs.text ?? '').replace(/\r\n/g, '\n').trim();
+      expect(expected.length).to.be.greaterThan(0);
+      for (const line of expected.split('\n').filter((l) => l.trim().length > 0 && !l.startsWith('['))) {
+        expect(ours).to.include(line.trim());
+      }
+    });
+  }
+});
