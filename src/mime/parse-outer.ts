@@ -7,7 +7,7 @@ import { parseTree } from './tree.js';
 import type { ContentType } from './content-type.js';
 import { paramIsQuoted } from './content-type.js';
 import type { Mailbox } from './headers.js';
-import { dateField, decodedSingle, fromField, idListField, keywordValues, messageIdField } from './headers.js';
+import { dateField, decodedSingle, decodeUnstructured, fromField, idListField, keywordValues, messageIdField } from './headers.js';
 import { fieldsNamed } from './header-block.js';
 import { decodeText, htmlVisibleText, transferDecode } from './decode.js';
 import { findArmorBlocks, holdsOpenPgpMessage } from './armor.js';
@@ -15,7 +15,6 @@ import type { PartInfo } from './part-info.js';
 import { guessContentType, isAttachmentLike, partFilename } from './part-info.js';
 import type { RawEntity } from './entity.js';
 import { rawEntity } from './entity.js';
-import { decodeUnstructured } from './headers.js';
 
 /** Header facts of the message as received. Everything is decoded; nothing here is safe to copy into an outbound header without re-encoding. */
 export interface OuterHeaders {

@@ -62,12 +62,8 @@ export function parseTree(src: Buffer, budget: Budget): MimeNode {
       // RFC 2046 §5.2.1 allows only identity encodings here; some clients base64 it anyway, and
       // a reader's MUA will still show it, so the content is decoded rather than skipped.
       const identity = node.transferEncoding === '7bit' || node.transferEncoding === '8bit' || node.transferEncoding === 'binary';
-      const child = identity
-        ? readEntity(node.src, node.bodyStart, node.end, node.level + 1, DEFAULT_CONTENT_TYPE, budget)
-        : (() => {
-            const inner = transferDecode(node, budget);
-            return readEntity(inner, 0, inner.length, node.level + 1, DEFAULT_CONTENT_TYPE, budget);
-          })();
+      const inner = identity ? node.src.subarray(0, node.end) : transferDecode(node, budget);
+      const child = readEntity(inner, identity ? node.bodyStart : 0, inner.length, node.level + 1, DEFAULT_CONTENT_TYPE, budget);
       node.children.push(child);
       pending.push(child);
     }
