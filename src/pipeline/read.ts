@@ -139,7 +139,8 @@ async function readPgpMime(base: ReadMessage, ciphertext: Uint8Array, opts: Read
   }
   if (ph.inReplyTo.length > 0) r.inReplyTo = ph.inReplyTo;
   if (ph.references.length > 0) r.references = ph.references;
-  r.texts = [...(r.subject !== null ? [r.subject] : []), ...inner.texts];
+  // Legacy display copies of headers are read too: a label anywhere can only restrict (fail-closed).
+  r.texts = [...(r.subject !== null ? [r.subject] : []), ...inner.texts, ...inner.legacyDisplay];
   r.content = { kind: 'entity', contentHeaders: inner.entity.contentHeaders, body: inner.entity.body };
   return r;
 }
@@ -197,7 +198,7 @@ function readPlain(base: ReadMessage, raw: Uint8Array, opts: ReadOptions): ReadM
     ...base,
     encryption: 'none',
     decryption: 'not-applicable',
-    texts: [...(base.subject !== null ? [base.subject] : []), ...inner.texts],
+    texts: [...(base.subject !== null ? [base.subject] : []), ...inner.texts, ...inner.legacyDisplay],
     content: { kind: 'entity', contentHeaders: inner.entity.contentHeaders, body: inner.entity.body },
   };
 }
