@@ -1,4 +1,4 @@
-import { buildInnerMessage, type InnerContent, type RandomSource, type SharedOuterHeaders } from '../mime/index.js';
+import { buildInnerMessage, type InnerContent, type RandomSource, type SharedOuterHeaders } from './index.js';
 import { effectiveListName, effectiveSubjectPrefix, type ListOptions } from '../policy/options.js';
 import { outerSubject, subjectWithLabel, type TlpLabel } from '../policy/tlp.js';
 import type { SignatureFact } from '../policy/decide.js';

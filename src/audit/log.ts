@@ -1,0 +1,48 @@
+import type { Store } from '../store/store.js';
+import type { Tx } from '../store/tx.js';
+import type { Undo } from '../store/commit.js';
+import { appendEntry, type ChainEntry, type Checkpoint } from './chain.js';
+import type { AuditEvents, AuditType } from './events.js';
+
+/**
+ * Appending to the per-list hash chains. The head of each chain is kept in memory so an append
+ * is pure computation inside a group-commit build (builds run serially, so heads never race);
+ * if the batch fails, the head is put back.
+ */
+export class AuditLog {
+  private readonly heads = new Map<string, ChainEntry | Checkpoint | null>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Load a list's head (last entry, else its checkpoint) before the first append to it. */
+  async prepare(list: string): Promise<void> {
+    if (this.heads.has(list)) return;
+    const last = await this.store.audit.last(list);
+    const head = last ?? (await this.store.audit.checkpoint(list)) ?? null;
+    if (!this.heads.has(list)) this.heads.set(list, head);
+  }
+
+  /** Inside a commit build: add one entry to the list's chain. prepare(list) must have run. */
+  append<T extends AuditType>(tx: Tx, undo: Undo, list: string, type: T, payload: AuditEvents[T], at: Date): ChainEntry {
+    if (!this.heads.has(list)) throw new Error(`audit head of ${list} not loaded`);
+    const prev = this.heads.get(list) ?? null;
+    const entry = appendEntry(prev, type, payload, at);
+    this.store.audit.put(tx, list, entry);
+    this.heads.set(list, entry);
+    undo(() => this.heads.set(list, prev));
+    return entry;
+  }
+
+  /** A single event as its own durable write. */
+  async record<T extends AuditType>(list: string, type: T, payload: AuditEvents[T], at: Date): Promise<void> {
+    await this.prepare(list);
+    await this.store.commit((tx, undo) => {
+      this.append(tx, undo, list, type, payload, at);
+    });
+  }
+
+  /** After retention rewrote the stored chain, forget the cached head. */
+  forget(list: string): void {
+    this.heads.delete(list);
+  }
+}
