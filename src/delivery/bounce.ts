@@ -123,13 +123,14 @@ function readDeliveryStatus(body: string): BounceRecipient[] {
     const action = f.get('action');
     if (finalRcpt === undefined && action === undefined) continue;
     const diagnostic = f.get('diagnostic-code');
+    const remoteMta = f.get('remote-mta');
     const status = /^\s*([245]\.\d{1,3}\.\d{1,3})\b/.exec(f.get('status') ?? '')?.[1] ?? (diagnostic ? statusFromText(afterType(diagnostic)) : null);
     out.push({
       address: addressField(f.get('original-recipient')) ?? addressField(finalRcpt),
       action: (action ?? '').trim().toLowerCase().split(/[\s(]/)[0] ?? '',
       status,
       diagnostic: diagnostic === undefined || diagnostic.trim() === '' ? null : oneLine(diagnostic),
-      remoteMta: f.get('remote-mta') ? oneLine(afterType(f.get('remote-mta') ?? '')) : null,
+      remoteMta: remoteMta === undefined || remoteMta.trim() === '' ? null : oneLine(afterType(remoteMta)),
     });
     if (out.length >= MAX_RECIPIENTS) break;
   }

@@ -46,7 +46,7 @@ interface Facts {
   error: string;
 }
 
-interface Rule {
+export interface ClassifyRule {
   name: string;
   kind: DeliveryKind;
   operatorError?: true;
@@ -67,7 +67,7 @@ const TLS_ERRORS =
  * The table. Order matters: specific operator-facing cases come before the reply classes, and the
  * 5xx exceptions before the general "5xx is permanent".
  */
-export const RULES: readonly Rule[] = [
+export const RULES: readonly ClassifyRule[] = [
   // Credentials missing or refused: our configuration, never the recipient's fault.
   { name: 'auth-failed', kind: 'temporary', operatorError: true, error: /^(?:EAUTH|ENOAUTH|EOAUTH2)$/ },
   // Our settings contradict the server (REQUIRETLS unsupported, recipient cap, bad options, Node permissions).
@@ -80,26 +80,27 @@ export const RULES: readonly Rule[] = [
   // seen during connection set-up (greeting, EHLO) is about the session, not the message.
   { name: 'connection', kind: 'temporary', error: CONNECTION_ERRORS },
 
-  { name: 'accepted', kind: 'sent', code: /^2/ },
-  { name: 'transient-reply', kind: 'temporary', code: /^4/ },
-  // "Bad sequence of commands" is about the session's state, not the message (nodemailer agrees).
-  { name: 'bad-sequence', kind: 'temporary', code: /^503$/ },
-
+  // Replies about our own setup, 4xx or 5xx: temporary either way, but someone has to act.
   // 530 authentication/STARTTLS required, 534 mechanism too weak, 535 credentials invalid,
   // 538 encryption required for the mechanism; 5.7.8 is "authentication credentials invalid".
   // Not 5.7.9 alone: Yahoo uses it for policy rejections.
   { name: 'auth-reply', kind: 'temporary', operatorError: true, code: /^53[0458]$/ },
-  { name: 'auth-reply', kind: 'temporary', operatorError: true, code: /^5/, enhanced: /^5\.7\.8$/ },
+  { name: 'auth-reply', kind: 'temporary', operatorError: true, code: /^[45]/, enhanced: /^[45]\.7\.8$/ },
   {
     name: 'relay-denied',
     kind: 'temporary',
     operatorError: true,
-    code: /^5/,
+    code: /^[45]/,
     text: /\brelay(?:ing)?\s+(?:access\s+)?(?:is\s+)?(?:denied|not\s+(?:permitted|allowed)|prohibited|refused)\b|\b(?:unable|not\s+permitted)\s+to\s+relay\b/i,
   },
-  // Our envelope sender (a VERP address) refused or failed a callout: every copy would fail alike.
-  { name: 'sender-refused', kind: 'temporary', operatorError: true, code: /^5/, text: /\bsender\s+(?:address\s+rejected|verify\s+failed)\b/i },
-  { name: 'starttls-required', kind: 'temporary', operatorError: true, code: /^5/, text: /\bSTARTTLS\b/i },
+  // Our envelope sender (a VERP address, its domain) refused or failed a callout: every copy would fail alike.
+  { name: 'sender-refused', kind: 'temporary', operatorError: true, code: /^[45]/, text: /\bsender\s+(?:address\s+rejected|verify\s+failed)\b/i },
+  { name: 'starttls-required', kind: 'temporary', operatorError: true, code: /^[45]/, text: /\bSTARTTLS\b/i },
+
+  { name: 'accepted', kind: 'sent', code: /^2/ },
+  { name: 'transient-reply', kind: 'temporary', code: /^4/ },
+  // "Bad sequence of commands" is about the session's state, not the message (nodemailer agrees).
+  { name: 'bad-sequence', kind: 'temporary', code: /^503$/ },
 
   // The enhanced code carries the server's own verdict; class 4 means "try again" whatever the basic code says.
   { name: 'enhanced-transient', kind: 'temporary', code: /^5/, enhanced: /^4\./ },
@@ -133,7 +134,7 @@ export const RULES: readonly Rule[] = [
   { name: 'unexpected-reply', kind: 'temporary', code: /^[13]/ },
 ];
 
-const FALLBACK: Rule = { name: 'unrecognised', kind: 'temporary' };
+const FALLBACK: ClassifyRule = { name: 'unrecognised', kind: 'temporary' };
 
 export function classifyDelivery(input: DeliveryInput): DeliveryClass {
   const facts = readFacts(input);
@@ -144,7 +145,7 @@ export function classifyDelivery(input: DeliveryInput): DeliveryClass {
   return out;
 }
 
-function matches(rule: Rule, f: Facts): boolean {
+function matches(rule: ClassifyRule, f: Facts): boolean {
   if (rule.error && !rule.error.test(f.error)) return false;
   if (rule.code && !rule.code.test(f.code)) return false;
   if (rule.enhanced && !rule.enhanced.test(f.enhanced)) return false;

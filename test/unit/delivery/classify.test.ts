@@ -36,7 +36,14 @@ const CASES: Case[] = [
     rule: 'transient-reply',
     enhanced: '4.2.0',
   },
-  { name: 'Postfix sender domain not found', input: reply('450 4.1.8 <x@example.net>: Sender address rejected: Domain not found', 'EENVELOPE'), kind: 'temporary', rule: 'transient-reply' },
+  {
+    name: 'Postfix: our VERP domain not found (4xx, still ours to fix)',
+    input: reply('450 4.1.8 <csirt-bounces+ab12@lists.example.net>: Sender address rejected: Domain not found', 'EENVELOPE'),
+    kind: 'temporary',
+    rule: 'sender-refused',
+    operator: true,
+  },
+  { name: 'Postfix deferred relay (454)', input: reply('454 4.7.1 <a@example.org>: Relay access denied', 'EENVELOPE'), kind: 'temporary', rule: 'relay-denied', operator: true },
   { name: 'Postfix insufficient storage', input: reply('452 4.3.1 Insufficient system storage', 'EENVELOPE'), kind: 'temporary', rule: 'transient-reply' },
   { name: 'Postfix too many errors', input: reply('421 4.7.0 mx.example.org Error: too many errors', 'EMESSAGE'), kind: 'temporary', rule: 'transient-reply' },
   {
