@@ -1,0 +1,270 @@
+import type { SessionKey } from 'openpgp';
+import type { AuditLog } from '../audit/log.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../log.js';
+import type { RandomSource } from '../mime/index.js';
+import { assembleArmored, wrapForRecipient } from '../pgp/fanout.js';
+import type { PublicKeyCache } from '../pgp/key-cache.js';
+import type { ListKeyring } from '../pgp/keyring.js';
+import { retryDecision } from '../queue/backoff.js';
+import { keyProblem } from '../queue/list-mail.js';
+import type { Queued } from '../queue/queue.js';
+import type { DeliveryKey } from '../store/deliveries.js';
+import { FINAL_STATES, type DeliveryRecord, type DeliveryState } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { TimeHeap } from '../util/heap.js';
+import { classifyDelivery } from './classify.js';
+import { ContextCache } from './context.js';
+import type { OwnerNotices } from './notices.js';
+import type { Smarthost } from './transport.js';
+import { verpAddress } from './verp.js';
+
+export interface WorkerDeps {
+  store: Store;
+  audit: AuditLog;
+  keyring: ListKeyring;
+  keys: PublicKeyCache;
+  smarthost: Smarthost;
+  notices: OwnerNotices;
+  clock: Clock;
+  config: Config;
+  log: Logger;
+  random: RandomSource;
+  /** Math.random-like source for back-off jitter. */
+  jitter?: () => number;
+}
+
+const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
+
+/**
+ * The delivery worker: claims due deliveries in time order, makes each recipient's copy (one
+ * public-key operation: wrap the shared session key), hands it to the smarthost and records the
+ * outcome. At most `delivery.concurrency` copies are in flight, which bounds memory.
+ *
+ * Exactly-once as far as the store allows: the attempt is recorded (synced) before the hand-off and
+ * the outcome right after; a crash in between repeats that one copy on restart.
+ */
+export class DeliveryWorker {
+  private readonly heap = new TimeHeap<DeliveryKey>();
+  private readonly scheduled = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly contexts: ContextCache;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private stopped = false;
+
+  constructor(private readonly d: WorkerDeps) {
+    this.contexts = new ContextCache(d.store, d.keyring, d.random);
+  }
+
+  /** Resume everything that was queued, sending or deferred when the daemon stopped. */
+  async start(): Promise<number> {
+    const keys = await this.d.store.deliveries.pendingKeys();
+    for (const k of keys) {
+      const rec = await this.d.store.deliveries.get(k);
+      if (!rec || FINAL_STATES.includes(rec.state)) continue;
+      const at = rec.state === 'deferred' && rec.nextAttemptAt ? Date.parse(rec.nextAttemptAt) : 0;
+      this.schedule(k, at);
+    }
+    this.pump();
+    return keys.length;
+  }
+
+  /** A message was just queued: keep its context in memory and start on its copies. */
+  add(q: Queued, sessionKey: SessionKey, body: Uint8Array): void {
+    if (q.deliveries.every((d) => d.state !== 'queued')) return;
+    this.contexts.put(q.message, sessionKey, body);
+    for (const d of q.deliveries) if (d.state === 'queued') this.schedule(d, 0);
+    this.pump();
+  }
+
+  /** Operator retry: try these deliveries now. */
+  retryNow(keys: readonly DeliveryKey[]): void {
+    for (const k of keys) this.schedule(k, 0);
+    this.pump();
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  get backlog(): number {
+    return this.heap.size;
+  }
+
+  private schedule(k: DeliveryKey, at: number): void {
+    const id = dkey(k);
+    if (this.scheduled.has(id)) return;
+    this.scheduled.add(id);
+    this.heap.push(at, k);
+  }
+
+  /** Start due work up to the concurrency limit; arm a timer for the next due item. */
+  pump(): void {
+    if (this.stopped) return;
+    const now = this.d.clock.now().getTime();
+    while (this.running.size < this.d.config.delivery.concurrency) {
+      const at = this.heap.peekAt();
+      if (at === undefined || at > now) break;
+      const k = this.heap.pop();
+      if (!k) break;
+      this.scheduled.delete(dkey(k));
+      const p: Promise<void> = this.deliver(k)
+        .catch((err: unknown) => {
+          this.d.log.error('DELIVERY_CRASHED', { id: k.messageId, to: k.recipient, error: err instanceof Error ? err.message : String(err) });
+        })
+        .finally(() => {
+          this.running.delete(p);
+          this.pump();
+        });
+      this.running.add(p);
+    }
+    this.arm(now);
+  }
+
+  private arm(now: number): void {
+    const next = this.heap.peekAt();
+    if (next === undefined || this.running.size >= this.d.config.delivery.concurrency) return;
+    if (this.timer && next >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    // Timers are capped so a clock change or a far retry never leaves the worker asleep for days.
+    const delay = Math.min(Math.max(0, next - now), 60_000);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    }, delay);
+  }
+
+  private async deliver(k: DeliveryKey): Promise<void> {
+    const { store, clock, log } = this.d;
+    const rec = await store.deliveries.get(k);
+    if (!rec || FINAL_STATES.includes(rec.state)) return;
+    const now = clock.now();
+    if (rec.state === 'deferred' && rec.nextAttemptAt && Date.parse(rec.nextAttemptAt) > now.getTime()) {
+      this.schedule(k, Date.parse(rec.nextAttemptAt));
+      return;
+    }
+    const ctx = await this.contexts.get(rec.messageId);
+    if (!ctx) {
+      await this.finish(rec, 'failed', null, 'the queued message is missing from the store');
+      return;
+    }
+    const member = await store.members.get(rec.list, rec.recipient);
+    if (!member) {
+      await this.finish(rec, 'skipped', null, 'no longer a member of the list');
+      return;
+    }
+    if (member.status !== 'active') {
+      await this.finish(rec, 'skipped', null, 'membership not confirmed');
+      return;
+    }
+    const problem = await keyProblem(member, now);
+    if (problem) {
+      await this.finish(rec, 'skipped', null, `${problem} (sent nothing; update the key with "remailer member update-key")`);
+      if (ctx.record.kind !== 'notice') this.d.notices.report(rec.list, `${rec.recipient}: not sent, ${problem}`);
+      return;
+    }
+
+    // Count the attempt before the hand-off: a copy that crashes the daemon cannot loop forever.
+    const attempt: DeliveryRecord = { ...rec, state: 'sending', attempts: rec.attempts + 1, updatedAt: now.toISOString() };
+    await store.commit((tx) => {
+      store.deliveries.put(tx, attempt);
+    });
+
+    let raw: Uint8Array;
+    try {
+      const key = await this.d.keys.get(member.fingerprint, member.publicKey);
+      const pkesk = await wrapForRecipient(ctx.sessionKey, key, now);
+      const to = member.name ? { name: member.name, address: member.email } : member.email;
+      raw = ctx.outer(to, assembleArmored(pkesk, ctx.body));
+    } catch (err) {
+      // Never a plaintext fall-back: a copy that cannot be encrypted is not sent.
+      await this.finish(attempt, 'skipped', null, `cannot encrypt to the member's key: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+
+    const result = await this.d.smarthost.send({ from: verpAddress(rec.list, rec.verp), to: rec.recipient, raw });
+    const c = classifyDelivery(result);
+    const after = this.d.clock.now();
+    if (c.kind === 'sent') {
+      await this.finish(attempt, 'sent', c.reply, null);
+      log.info('SENT', { id: rec.messageId, to: rec.recipient, attempts: attempt.attempts });
+    } else if (c.kind === 'permanent') {
+      await this.finish(attempt, 'failed', c.reply, c.reply);
+      log.warn('FAILED', { id: rec.messageId, to: rec.recipient, reply: c.reply });
+      if (ctx.record.kind !== 'notice') this.d.notices.report(rec.list, `${rec.recipient}: delivery failed permanently: ${c.reply}`);
+    } else {
+      if (c.operatorError) log.error('SMARTHOST_SETUP', { reply: c.reply, rule: c.rule });
+      const decision = retryDecision({
+        firstQueuedAt: new Date(rec.createdAt),
+        now: after,
+        attempts: attempt.attempts,
+        schedule: this.d.config.delivery.retry,
+        maxQueueMs: this.d.config.delivery.maxQueueHours * 3_600_000,
+        random: this.d.jitter ?? Math.random,
+      });
+      if (decision.kind === 'retry') {
+        await this.persist(attempt, 'deferred', c.reply, null, decision.at.toISOString());
+        this.schedule(k, decision.at.getTime());
+        log.info('DEFERRED', { id: rec.messageId, to: rec.recipient, attempts: attempt.attempts, next: decision.at.toISOString(), reply: c.reply });
+      } else {
+        await this.finish(attempt, 'failed', c.reply, `${decision.reason}; last reply: ${c.reply}`);
+        log.warn('EXPIRED', { id: rec.messageId, to: rec.recipient, reply: c.reply });
+        if (ctx.record.kind !== 'notice') this.d.notices.report(rec.list, `${rec.recipient}: gave up: ${decision.reason}; last reply: ${c.reply}`);
+      }
+    }
+  }
+
+  private async finish(rec: DeliveryRecord, state: DeliveryState, reply: string | null, reason: string | null): Promise<void> {
+    await this.persist(rec, state, reply, reason, null);
+    if ((await this.d.store.deliveries.countPending(rec.messageId)) === 0) {
+      this.contexts.drop(rec.messageId);
+      await this.d.store.commit((tx) => {
+        this.d.store.messages.dropBody(tx, rec.messageId);
+      });
+    }
+  }
+
+  /** The new state and its log entry, in one synced write. */
+  private async persist(
+    rec: DeliveryRecord,
+    state: DeliveryState,
+    reply: string | null,
+    reason: string | null,
+    nextAttemptAt: string | null,
+  ): Promise<void> {
+    const now = this.d.clock.now();
+    const updated: DeliveryRecord = {
+      ...rec,
+      state,
+      updatedAt: now.toISOString(),
+      nextAttemptAt,
+      lastReply: reply ?? rec.lastReply,
+      reason,
+      sentAt: state === 'sent' ? now.toISOString() : rec.sentAt,
+    };
+    await this.d.audit.prepare(rec.list);
+    await this.d.store.commit((tx, undo) => {
+      this.d.store.deliveries.put(tx, updated);
+      this.d.audit.append(
+        tx,
+        undo,
+        rec.list,
+        'delivery',
+        { messageId: rec.messageId, recipient: rec.recipient, state, attempts: updated.attempts, reply, reason },
+        now,
+      );
+    });
+  }
+
+  /** Stop claiming work and wait for copies in flight; what is not done stays queued on disk. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.running]);
+  }
+}
