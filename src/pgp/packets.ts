@@ -34,12 +34,17 @@ export interface RawPacket {
   end: number;
   /** The body when it is in one piece; null for partial-length (chunked) packets. */
   body: Uint8Array | null;
+  /** The first body octet (the version, for most packet types); undefined for an empty body. */
+  firstOctet: number | undefined;
 }
 
 export class PacketFormatError extends Error {
-  constructor(message: string) {
+  /** 'limit' when the input simply has more packets than the caller allowed. */
+  readonly reason: 'format' | 'limit';
+  constructor(message: string, reason: 'format' | 'limit' = 'format') {
     super(message);
     this.name = 'PacketFormatError';
+    this.reason = reason;
   }
 }
 
@@ -48,7 +53,7 @@ export function scanPackets(bytes: Uint8Array, maxPackets = Number.POSITIVE_INFI
   const packets: RawPacket[] = [];
   let at = 0;
   while (at < bytes.length) {
-    if (packets.length >= maxPackets) throw new PacketFormatError(`more than ${maxPackets} packets`);
+    if (packets.length >= maxPackets) throw new PacketFormatError(`more than ${maxPackets} packets`, 'limit');
     const packet = readPacket(bytes, at);
     packets.push(packet);
     at = packet.end;
@@ -63,6 +68,7 @@ function readPacket(bytes: Uint8Array, start: number): RawPacket {
   const tag = ctb & 0x3f;
   let at = start + 1;
   let partial = false;
+  let firstChunkStart = -1;
   for (;;) {
     const first = byteAt(bytes, at);
     let length: number;
@@ -80,12 +86,20 @@ function readPacket(bytes: Uint8Array, start: number): RawPacket {
       partial = true;
       length = 1 << (first & 0x1f);
       at += 1;
+      if (firstChunkStart < 0) firstChunkStart = at;
       at = skip(bytes, at, length);
       continue;
     }
     const bodyStart = at;
     const end = skip(bytes, at, length);
-    return { tag, start, end, body: partial ? null : bytes.subarray(bodyStart, end) };
+    const firstOctetAt = partial ? firstChunkStart : bodyStart;
+    return {
+      tag,
+      start,
+      end,
+      body: partial ? null : bytes.subarray(bodyStart, end),
+      firstOctet: firstOctetAt < end ? bytes[firstOctetAt] : undefined,
+    };
   }
 }
 
@@ -109,7 +123,7 @@ function readOldFormat(bytes: Uint8Array, start: number, ctb: number): RawPacket
     length = bytes.length - at;
   }
   const end = skip(bytes, at, length);
-  return { tag, start, end, body: bytes.subarray(at, end) };
+  return { tag, start, end, body: bytes.subarray(at, end), firstOctet: at < end ? bytes[at] : undefined };
 }
 
 function byteAt(bytes: Uint8Array, at: number): number {
