@@ -46,6 +46,7 @@ newkey 'Alice Second <alice@example.org>' ed25519 sign,cert never cv25519 encr n
 newkey 'Weak RSA <weak-rsa@example.org>' rsa1024 sign,cert never rsa1024 encr never
 newkey 'Weak Subkey <weak-subkey@example.org>' ed25519 sign,cert never rsa1024 encr never
 newkey 'Old DSA <dsa@example.org>' dsa2048 sign,cert never elg2048 encr never
+newkey 'ElGamal Subkey <elg-subkey@example.org>' ed25519 sign,cert never elg2048 encr never
 newkey 'Expired Member <expired@example.org>' ed25519 sign,cert 1y cv25519 encr 1y
 # Expires 2026-01-15: 14 days after the tests' "now".
 newkey 'Soon Member <soon@example.org>' ed25519 sign,cert seconds=64368000 cv25519 encr seconds=64368000
@@ -65,6 +66,7 @@ sec "$BOB" bob-rsa3072
 pub 'Weak RSA <weak-rsa@example.org>' rsa1024
 pub 'Weak Subkey <weak-subkey@example.org>' rsa1024-subkey
 pub 'Old DSA <dsa@example.org>' dsa-elgamal
+pub 'ElGamal Subkey <elg-subkey@example.org>' elgamal-subkey
 pub 'Expired Member <expired@example.org>' expired
 pub 'Soon Member <soon@example.org>' expiring-soon
 pub 'Sub Expired <subexpired@example.org>' encryption-subkey-expired
@@ -135,6 +137,7 @@ protected with the passphrase `fixture-list-passphrase`. Never use any of these 
 | rsa1024.pub.asc | refused: RSA-1024 primary |
 | rsa1024-subkey.pub.asc | refused: strong primary, only encryption subkey is RSA-1024 |
 | dsa-elgamal.pub.asc | refused: DSA primary + ElGamal subkey |
+| elgamal-subkey.pub.asc | refused: Ed25519 primary, only encryption subkey is ElGamal |
 | v3-rsa.pub.asc | refused: hand-built PGP 2.x v3 key (GnuPG cannot make one) |
 | expired.pub.asc | refused: expired 2025-01-01 |
 | revoked.pub.asc | refused: revoked with GnuPG's revocation certificate |

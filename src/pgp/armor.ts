@@ -13,18 +13,39 @@ export function isBinaryOpenPgp(bytes: Uint8Array): boolean {
   return bytes.length > 0 && ((bytes[0] as number) & 0x80) !== 0;
 }
 
+const CHECKSUM_LINE = /^=([A-Za-z0-9+/]{4})[ \t]*\r?$/m;
+
 /**
- * Every armor block in the text, checksum-verified. openpgp.js reads only the first block of an
- * input, so two keys pasted one after the other would silently lose the second: we read them all.
+ * Every armor block in the text. openpgp.js reads only the first block of an input, so two keys
+ * pasted one after the other would silently lose the second: we read them all. openpgp.js 6 also
+ * ignores the CRC24 line (RFC 9580 made it optional); we check it when present, so that a key
+ * damaged by copy and paste is reported as damaged, not as some parse error further on.
  */
 export async function dearmorAll(text: string): Promise<ArmorBlock[]> {
   const blocks: ArmorBlock[] = [];
   for (const match of text.matchAll(BLOCK)) {
     const { data } = await openpgp.unarmor(match[0]);
     if (!(data instanceof Uint8Array)) throw new Error('armor decoding returned a stream');
+    const checksum = CHECKSUM_LINE.exec(match[0])?.[1];
+    if (checksum !== undefined && Buffer.from(checksum, 'base64').readUIntBE(0, 3) !== crc24(data)) {
+      throw new Error('armor checksum mismatch');
+    }
     blocks.push({ type: match[1] ?? '', bytes: data });
   }
   return blocks;
+}
+
+/** RFC 4880 §6.1. */
+function crc24(data: Uint8Array): number {
+  let crc = 0xb704ce;
+  for (const byte of data) {
+    crc ^= byte << 16;
+    for (let i = 0; i < 8; i++) {
+      crc <<= 1;
+      if (crc & 0x1000000) crc ^= 0x1864cfb;
+    }
+  }
+  return crc & 0xffffff;
 }
 
 export function bytesToText(bytes: Uint8Array): string {

@@ -5,7 +5,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  // A fresh, unpooled array: openpgp.js misbehaves with Buffer views into Node's shared pool.
+  // A fresh array that owns its memory: holding it never pins a larger (pooled) buffer.
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {
