@@ -48,12 +48,8 @@ export async function sealForList(input: { inner: Uint8Array; listKey: PrivateKe
 export async function recoverSessionKey(input: { listPkesk: Uint8Array; listKey: PrivateKey }): Promise<SessionKey> {
   assertSinglePacket(input.listPkesk, Tag.pkesk, 'list PKESK');
   const config = strictConfig();
-  const packets = await openpgp.PacketList.fromBinary(
-    input.listPkesk,
-    new Map([[Tag.pkesk, openpgp.PublicKeyEncryptedSessionKeyPacket]]),
-    config,
-  );
-  const keys = await openpgp.decryptSessionKeys({ message: new openpgp.Message(packets), decryptionKeys: input.listKey, config });
+  const message = await openpgp.readMessage({ binaryMessage: input.listPkesk, config });
+  const keys = await openpgp.decryptSessionKeys({ message, decryptionKeys: input.listKey, config });
   const key = keys[0];
   if (keys.length !== 1 || !key || key.algorithm !== 'aes256' || key.data.length !== 32) {
     throw new Error('the stored session key does not unwrap to one AES-256 key');
