@@ -1,4 +1,5 @@
 import * as openpgp from 'openpgp';
+import { crc24 } from './crc24.js';
 
 export interface ArmorBlock {
   /** The word(s) after "BEGIN PGP", e.g. "PUBLIC KEY BLOCK", "PRIVATE KEY BLOCK", "MESSAGE". */
@@ -33,19 +34,6 @@ export async function dearmorAll(text: string): Promise<ArmorBlock[]> {
     blocks.push({ type: match[1] ?? '', bytes: data });
   }
   return blocks;
-}
-
-/** RFC 4880 §6.1. */
-function crc24(data: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of data) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
 }
 
 export function bytesToText(bytes: Uint8Array): string {

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import type { PrivateKey, PublicKey, SessionKey, SignaturePacket } from 'openpgp';
-import { concatBytes } from './bytes.js';
+import { BodyArmorer } from './armor-writer.js';
 import { strictConfig } from './config.js';
 import { scanPackets, Tag } from './packets.js';
 
@@ -74,12 +74,23 @@ export async function wrapForRecipient(sessionKey: SessionKey, recipientKey: Pub
   });
 }
 
-/** A complete armored OpenPGP message: the recipient's PKESK followed by the shared body. */
+/** The shared body's armor work, done once per body (the same Uint8Array object) and dropped with it. */
+const armorers = new WeakMap<Uint8Array, BodyArmorer>();
+
+/**
+ * A complete armored OpenPGP message: the recipient's PKESK followed by the shared body. The body
+ * must not be modified after its first use here (its armor is cached).
+ */
 export function assembleArmored(pkesk: Uint8Array, body: Uint8Array): string {
-  if (!scanPackets(pkesk).every((p) => p.tag === Tag.pkesk)) throw new Error('assembleArmored: first argument must be PKESK packets');
+  const packets = scanPackets(pkesk);
+  if (packets.length === 0 || !packets.every((p) => p.tag === Tag.pkesk)) throw new Error('assembleArmored: first argument must be PKESK packets');
   assertSinglePacket(body, Tag.seipd, 'sealed body');
-  // With the CRC24 line, as RFC 4880 armor had it: RFC 9580 lets SEIPD v1 messages carry it, and old readers expect it.
-  return openpgp.armor(openpgp.enums.armor.message, concatBytes([pkesk, body]), undefined, undefined, undefined, true, strictConfig());
+  let armorer = armorers.get(body);
+  if (!armorer) {
+    armorer = new BodyArmorer(body);
+    armorers.set(body, armorer);
+  }
+  return armorer.armor(pkesk);
 }
 
 function assertSinglePacket(bytes: Uint8Array, tag: number, what: string): void {
