@@ -97,6 +97,12 @@ describe('pgp/fanout', () => {
     expect(Buffer.from(await decryptCopy(copy, await secretKey('alice.sec.asc'))).equals(Buffer.from(inner))).to.equal(true);
   });
 
+  it('wraps for an RFC 9580 v6 (X25519) member key too; the body stays SEIPD v1', async () => {
+    const { privateKey } = await openpgp.generateKey({ userIDs: [{ email: 'v6@example.org' }], format: 'object', config: { v6Keys: true } });
+    const copy = assembleArmored(await wrapForRecipient(sealed.sessionKey, privateKey.toPublic(), now), sealed.body);
+    expect(Buffer.from(await decryptCopy(copy, privateKey)).equals(Buffer.from(inner))).to.equal(true);
+  });
+
   it('refuses to wrap for an expired or revoked key, and never falls back', async () => {
     for (const f of ['expired.pub.asc', 'revoked.pub.asc', 'no-encryption-subkey.pub.asc', 'rsa1024-subkey.pub.asc']) {
       await rejectsWith(wrapForRecipient(sealed.sessionKey, await publicKey(f), now));

@@ -45,6 +45,13 @@ describe('pgp/key-check inspectMemberKey', () => {
       expect(info.algorithm).to.equal('ed25519/cv25519');
     });
 
+    it('an RFC 9580 v6 key (64-hex fingerprint)', async () => {
+      const { publicKey: v6 } = await openpgp.generateKey({ userIDs: [{ email: ALICE }], date: new Date('2025-01-01T00:00:00Z'), format: 'binary', config: { v6Keys: true } });
+      const info = await inspectMemberKey(v6, { email: ALICE, now: NOW });
+      expect(info.fingerprint).to.match(/^[0-9A-F]{64}$/);
+      expect(info.algorithm).to.equal('ed25519/x25519');
+    });
+
     it('matches the e-mail case-insensitively', async () => {
       const info = await inspectMemberKey(keyFile('alice.pub.asc'), { email: 'Alice@EXAMPLE.org', now: NOW });
       expect(info.uidMatches).to.equal(true);
