@@ -40,7 +40,7 @@ export class Daemon {
     const startedAt = clock.now();
 
     try {
-      assertKeysDirPrivate(config.keysDir);
+      await assertKeysDirPrivate(config.keysDir);
     } catch (err) {
       throw new ConfigError(errorMessage(err));
     }

@@ -17,7 +17,6 @@ export interface Logger {
 function fmt(v: string | number | boolean | null): string {
   const s = String(v);
   // Values cannot break the one-line format: control characters are escaped.
-  // eslint-disable-next-line no-control-regex
   const safe = s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return /[\s"=]/.test(safe) || safe === '' ? JSON.stringify(safe) : safe;
 }

@@ -22,7 +22,7 @@ export interface AdminContext {
   store: Store;
   clock: Clock;
   /** The list-key passphrase; throws a ConfigError saying how to configure one when there is none. */
-  passphrase(): string;
+  passphrase(): Promise<string>;
   events: AdminEvents;
   startedAt: Date;
 }

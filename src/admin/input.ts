@@ -25,7 +25,6 @@ export function listAddress(input: string): string {
 /** Free text that ends up in headers or tables: no control characters, bounded length. */
 export function label(input: string | undefined, what: string, max = 200): string {
   const v = (input ?? '').trim();
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(v)) throw new RefusedError(`${what} must not contain control characters or line breaks`);
   if (v.length > max) throw new RefusedError(`${what} is longer than ${max} characters`);
   return v;
@@ -33,7 +32,6 @@ export function label(input: string | undefined, what: string, max = 200): strin
 
 /** Keep user input safe to echo in one line of an error message. */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\x00-\x1f\x7f]/g, '?');
   return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
 }

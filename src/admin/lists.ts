@@ -26,7 +26,7 @@ export function listOps(ctx: AdminContext): ListOps {
       if (await ctx.store.lists.get(address)) throw new RefusedError(`list ${address} already exists`);
       const displayName = label(name, 'the list name', 100);
       const ownerAddrs = [...new Set(owners.map(memberAddress))];
-      const passphrase = ctx.passphrase();
+      const passphrase = await ctx.passphrase();
       const keyPath = listKeyPath(ctx.config.keysDir, address);
       if (fs.existsSync(keyPath)) {
         throw new RefusedError(`a key file for ${address} already exists at ${keyPath}; move it away first`);
@@ -37,7 +37,7 @@ export function listOps(ctx: AdminContext): ListOps {
         passphrase,
       });
       fs.mkdirSync(ctx.config.keysDir, { recursive: true, mode: 0o700 });
-      writeSecretKeyFile(keyPath, key.armoredSecret);
+      await writeSecretKeyFile(keyPath, key.armoredSecret);
       const rec: ListRecord = {
         v: 1,
         address,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { findConfigFile, loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { writeSecretKeyFile } from '../pgp/list-key.js';
+import { writePrivateFile } from '../pgp/list-key.js';
 import { findPassphrase } from '../pgp/passphrase.js';
 import { printLines } from './output.js';
 import { reportError, type GlobalArgs } from './run.js';
@@ -35,9 +35,10 @@ async function init(argv: InitArgs): Promise<number> {
       done.push(`created ${dir}`);
     }
   }
-  if (findPassphrase(config) === null) {
+  if ((await findPassphrase(config)) === null) {
     const pass = crypto.randomBytes(32).toString('base64url');
-    writeSecretKeyFile(config.passphraseFile, pass + '\n');
+    fs.mkdirSync(path.dirname(config.passphraseFile), { recursive: true, mode: 0o700 });
+    await writePrivateFile(config.passphraseFile, pass + '\n');
     done.push(`created the list-key passphrase file ${config.passphraseFile} (mode 0600): back it up apart from keysDir`);
   } else {
     done.push('a list-key passphrase is already configured');

@@ -17,10 +17,10 @@ export function retiredKeyPath(keysDir: string, address: string, at: Date): stri
  * Every file under keysDir except its README holds secret material (keys, the passphrase):
  * refuse to run if any is readable by group or others.
  */
-export function assertKeysDirPrivate(keysDir: string): void {
+export async function assertKeysDirPrivate(keysDir: string): Promise<void> {
   if (!fs.existsSync(keysDir)) return;
   for (const entry of fs.readdirSync(keysDir, { withFileTypes: true })) {
     if (!entry.isFile() || entry.name === 'README.md') continue;
-    assertPrivateFileMode(path.join(keysDir, entry.name));
+    await assertPrivateFileMode(path.join(keysDir, entry.name));
   }
 }

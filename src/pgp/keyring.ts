@@ -13,7 +13,7 @@ export class ListKeyring {
 
   constructor(
     private readonly keysDir: string,
-    private readonly passphrase: () => string,
+    private readonly passphrase: () => Promise<string>,
   ) {}
 
   async load(address: string): Promise<PrivateKey> {
@@ -21,7 +21,7 @@ export class ListKeyring {
     if (!fs.existsSync(file)) throw new ConfigError(`the secret key of list ${address} is missing (${file})`);
     let key: PrivateKey;
     try {
-      key = await loadListKey(file, this.passphrase());
+      key = await loadListKey(file, await this.passphrase());
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       throw new ConfigError(`cannot unlock the key of list ${address}: ${errorMessage(err)}`);

@@ -9,7 +9,7 @@ import { RefusedError } from '../errors.js';
 import { strictConfig } from './config.js';
 import { assertPrivateFileMode } from './secret-file.js';
 
-export { assertPrivateFileMode, writeSecretKeyFile } from './secret-file.js';
+export { assertPrivateFileMode, writePrivateFile, writeSecretKeyFile } from './secret-file.js';
 
 export interface GenerateListKeyInput {
   name: string;

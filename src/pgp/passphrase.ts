@@ -10,12 +10,12 @@ export const PASSPHRASE_ENV = 'REMAILER_KEY_PASSPHRASE';
  * passphrase file (keys.passphraseFile, default <keysDir>/passphrase, written by `remailer init`).
  * Returns null when neither exists; the caller decides whether it needs one.
  */
-export function findPassphrase(config: Config, env: NodeJS.ProcessEnv = process.env): string | null {
+export async function findPassphrase(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const fromEnv = env[PASSPHRASE_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const file = config.passphraseFile;
   if (!fs.existsSync(file)) return null;
-  assertPrivateFileMode(file);
+  await assertPrivateFileMode(file);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -27,8 +27,8 @@ export function findPassphrase(config: Config, env: NodeJS.ProcessEnv = process.
   return pass;
 }
 
-export function requirePassphrase(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  const p = findPassphrase(config, env);
+export async function requirePassphrase(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const p = await findPassphrase(config, env);
   if (p === null) {
     throw new ConfigError(
       `no list-key passphrase: set ${PASSPHRASE_ENV}, set keys.passphraseFile, or run "remailer init" to create ${config.passphraseFile}`,

@@ -22,6 +22,11 @@ export interface WriteSecretOptions {
  */
 export async function writeSecretKeyFile(path: string, armored: string, options: WriteSecretOptions = {}): Promise<void> {
   await assertProtectedSecretKey(armored);
+  await writePrivateFile(path, armored, options);
+}
+
+/** Any secret (a key, the passphrase): 0600 from the first byte, synced, never silently replaced. */
+export async function writePrivateFile(path: string, armored: string, options: WriteSecretOptions = {}): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -39,7 +44,7 @@ export async function writeSecretKeyFile(path: string, armored: string, options:
       // link() fails with EEXIST instead of replacing: an existing key is never clobbered.
       await link(tmp, path).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new RefusedError(`${path} already exists; refusing to overwrite a secret key file (move it away first)`);
+          throw new RefusedError(`${path} already exists; refusing to overwrite a secret file (move it away first)`);
         }
         throw err;
       });
