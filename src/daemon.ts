@@ -1,14 +1,27 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { SMTPServer } from 'smtp-server';
 import { createAdmin } from './admin/admin.js';
 import type { AdminEvents } from './admin/context.js';
+import { AuditLog } from './audit/log.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/load.js';
 import { ControlServer } from './control/server.js';
+import { OwnerNotices } from './delivery/notices.js';
+import { createSmarthost, type Smarthost } from './delivery/transport.js';
+import { DeliveryWorker } from './delivery/worker.js';
 import { ConfigError, RefusedError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
+import type { RandomSource } from './mime/index.js';
+import { PublicKeyCache } from './pgp/key-cache.js';
 import { assertKeysDirPrivate } from './pgp/keyfiles.js';
 import { ListKeyring } from './pgp/keyring.js';
 import { requirePassphrase } from './pgp/passphrase.js';
+import { InboundPipeline } from './pipeline/inbound.js';
+import type { Envelope, InboundPort } from './pipeline/types.js';
+import { ListMailer } from './queue/list-mail.js';
+import { Queue } from './queue/queue.js';
+import { closeServer, createSmtpServer, listen } from './smtp/server.js';
 import { StoreLockedError } from './store/db.js';
 import { Store } from './store/store.js';
 
@@ -16,11 +29,34 @@ export interface DaemonOptions {
   log: Logger;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
+  /** Replaces the nodemailer transport (tests that need no smarthost). */
+  smarthost?: Smarthost;
+}
+
+const random: RandomSource = (n) => new Uint8Array(crypto.randomBytes(n));
+
+/** Counts messages being decided, so shutdown waits for each to be stored or refused. */
+class Inflight implements InboundPort {
+  private readonly active = new Set<Promise<unknown>>();
+  constructor(private readonly inner: InboundPort) {}
+  resolveRecipient(address: string) {
+    return this.inner.resolveRecipient(address);
+  }
+  receive(raw: Buffer, env: Envelope) {
+    const p = this.inner.receive(raw, env);
+    this.active.add(p);
+    void p.finally(() => this.active.delete(p)).catch(() => undefined);
+    return p;
+  }
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.active]);
+  }
 }
 
 /**
- * The running daemon. Start-up order matters: config → store → key checks → keys → admin socket →
- * SMTP → workers → jobs; shutdown runs it backwards so nothing is accepted that cannot be stored.
+ * The running daemon. Start-up order: config → store → key checks → keys → queue and delivery →
+ * admin socket → SMTP → resume the queue. Shutdown runs backwards: stop accepting, let decisions
+ * in progress finish, stop the worker (what is not sent stays queued on disk), close the store.
  */
 export class Daemon {
   private stopping: Promise<void> | null = null;
@@ -29,6 +65,12 @@ export class Daemon {
     readonly config: Config,
     readonly store: Store,
     readonly keyring: ListKeyring,
+    readonly worker: DeliveryWorker,
+    readonly notices: OwnerNotices,
+    readonly smtpPort: number,
+    private readonly smtp: SMTPServer,
+    private readonly inflight: Inflight,
+    private readonly smarthost: Smarthost,
     private readonly control: ControlServer,
     private readonly log: Logger,
   ) {}
@@ -53,10 +95,30 @@ export class Daemon {
       throw err;
     }
 
+    const cleanup: Array<() => Promise<void> | void> = [() => store.close()];
     try {
-      const keyring = new ListKeyring(config.keysDir, () => requirePassphrase(config, env));
+      const passphrase = () => requirePassphrase(config, env);
+      const keyring = new ListKeyring(config.keysDir, passphrase);
       const lists = await store.lists.all();
       for (const l of lists) await keyring.load(l.address);
+
+      const audit = new AuditLog(store);
+      const queue = new Queue(store, audit, clock);
+      const keys = new PublicKeyCache();
+      const smarthost = opts.smarthost ?? createSmarthost(config);
+      cleanup.unshift(() => smarthost.close());
+      let mailer: ListMailer | null = null;
+      const notices = new OwnerNotices(store, () => {
+        if (!mailer) throw new Error('mailer not ready');
+        return mailer;
+      }, log);
+      const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random });
+      cleanup.unshift(() => worker.stop());
+      const onQueued = worker.add.bind(worker);
+      mailer = new ListMailer(queue, keyring, clock, config.smtp.hostname, random, onQueued);
+
+      const pipeline = new InboundPipeline({ store, keyring, keys, queue, audit, clock, log, config, random, onQueued });
+      const inflight = new Inflight(pipeline);
 
       const events: AdminEvents = {
         listCreated: async (address) => {
@@ -70,22 +132,38 @@ export class Daemon {
         },
         memberChanged: async (list, email, change) => log.info('MEMBER_CHANGED', { list, member: email, change }),
       };
-      const api = createAdmin({
-        config,
-        store,
-        clock,
-        passphrase: () => requirePassphrase(config, env),
-        events,
-        startedAt,
-      });
+      const api = createAdmin({ config, store, clock, passphrase, events, startedAt });
       fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
       const control = new ControlServer(config.socketPath, api, log);
       await control.listen();
+      cleanup.unshift(() => control.close());
 
-      log.info('STARTED', { pid: process.pid, lists: lists.length, socket: config.socketPath });
-      return new Daemon(config, store, keyring, control, log);
+      const smtp = createSmtpServer(
+        {
+          host: config.smtp.host,
+          port: config.smtp.port,
+          hostname: config.smtp.hostname,
+          maxMessageBytes: config.smtp.maxMessageBytes,
+          maxClients: config.smtp.maxClients,
+          socketTimeoutMs: config.smtp.socketTimeout,
+        },
+        inflight,
+        log,
+      );
+      const smtpPort = await listen(smtp, config.smtp.host, config.smtp.port);
+      const resumed = await worker.start();
+
+      log.info('STARTED', {
+        pid: process.pid,
+        lists: lists.length,
+        smtp: `${config.smtp.host}:${smtpPort}`,
+        smarthost: `${config.delivery.host}:${config.delivery.port}`,
+        resumed,
+        socket: config.socketPath,
+      });
+      return new Daemon(config, store, keyring, worker, notices, smtpPort, smtp, inflight, smarthost, control, log);
     } catch (err) {
-      await store.close();
+      for (const fn of cleanup) await fn();
       throw err;
     }
   }
@@ -94,6 +172,11 @@ export class Daemon {
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = (async () => {
+        await closeServer(this.smtp);
+        await this.inflight.drain();
+        await this.notices.flush();
+        await this.worker.stop();
+        this.smarthost.close();
         await this.control.close();
         await this.store.close();
         this.log.info('STOPPED', {});

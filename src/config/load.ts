@@ -42,7 +42,9 @@ export function parseConfig(raw: unknown, source: string | null, cwd: string): C
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ConfigError(`config ${source ?? ''}: the file must hold a mapping of keys`.replace('  ', ' '));
   }
-  const result = configSchema.safeParse(doc);
+  // A section whose keys are all commented out (as in the example file) parses as null: defaults.
+  const cleaned = Object.fromEntries(Object.entries(doc as Record<string, unknown>).filter(([, v]) => v !== null));
+  const result = configSchema.safeParse(cleaned);
   if (!result.success) {
     const first = result.error.issues[0];
     const text = first ? describeIssue(first) : 'invalid';

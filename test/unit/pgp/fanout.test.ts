@@ -98,7 +98,7 @@ describe('pgp/fanout', () => {
   });
 
   it('wraps for an RFC 9580 v6 (X25519) member key too; the body stays SEIPD v1', async () => {
-    const { privateKey } = await openpgp.generateKey({ userIDs: [{ email: 'v6@example.org' }], format: 'object', config: { v6Keys: true } });
+    const { privateKey } = await openpgp.generateKey({ userIDs: [{ email: 'v6@example.org' }], format: 'object', date: now, config: { v6Keys: true } });
     const copy = assembleArmored(await wrapForRecipient(sealed.sessionKey, privateKey.toPublic(), now), sealed.body);
     expect(Buffer.from(await decryptCopy(copy, privateKey)).equals(Buffer.from(inner))).to.equal(true);
   });
