@@ -9,9 +9,34 @@ import { memberCommand } from './member.js';
 import { serveCommand } from './serve.js';
 
 /**
+ * yargs takes a lone "-" after an option for a flag, not for its value, so "--key -" (read the key
+ * from standard input) would fail as an unknown argument: join it into "--key=-" first.
+ */
+function stdinValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a === '--key' && args[i + 1] === '-') {
+      out.push('--key=-');
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** One line, whatever yargs composed (its "Invalid values:" message spans several). */
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
  * The `remailer` command. Usage mistakes exit 2 with one line; see cli/run.ts for the rest.
  */
-await yargs(hideBin(process.argv))
+await yargs(stdinValues(hideBin(process.argv)))
   .scriptName('remailer')
   .option('config', { type: 'string', global: true, describe: 'configuration file (else $REMAILER_CONFIG, else config/remailer.yaml)' })
   .command(initCommand)
@@ -26,7 +51,7 @@ await yargs(hideBin(process.argv))
     if (err) {
       process.stderr.write(`remailer: ${err.message.split('\n')[0] ?? ''}\n`);
     } else {
-      process.stderr.write(`remailer: ${msg ?? 'invalid usage'} (see --help)\n`);
+      process.stderr.write(`remailer: ${oneLine(msg ?? 'invalid usage')} (see --help)\n`);
     }
     void y;
     process.exit(EXIT_USAGE);

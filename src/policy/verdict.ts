@@ -157,7 +157,7 @@ const REPLIES: { readonly [R in RefusalReason]: ReplySpec } = {
     code: 550,
     enhanced: '5.7.1',
     text: (f, o) =>
-      `${effectiveTlp(f.tlpLabels) ?? 'TLP:RED'} is above this list's maximum ${o['max-tlp']}, so it cannot be shared here`,
+      `${effectiveTlp(f.tlpLabels) ?? 'TLP:RED'} is above this list's maximum ${o['max-tlp']}`,
   },
   'tlp-missing': {
     code: 550,

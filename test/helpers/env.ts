@@ -23,7 +23,7 @@ export class TestEnv {
   readonly sink = new Sink();
   private constructor(readonly dir: string) {}
 
-  static async start(opts: { extraConfig?: string; log?: boolean } = {}): Promise<TestEnv> {
+  static async start(opts: { extraConfig?: string; log?: boolean; smtp?: { maxMessageBytes?: number } } = {}): Promise<TestEnv> {
     const env = new TestEnv(tmpDir());
     await env.sink.start();
     const file = writeConfig(
@@ -32,6 +32,7 @@ export class TestEnv {
         'smtp:',
         '  port: 0',
         '  hostname: lists.test',
+        ...(opts.smtp?.maxMessageBytes ? [`  maxMessageBytes: ${opts.smtp.maxMessageBytes}`] : []),
         'delivery:',
         `  port: ${env.sink.port}`,
         '  retry: [1s]',

@@ -217,14 +217,14 @@ const REFUSE: readonly RefuseRow[] = [
     name: 'TLP:RED on an AMBER+STRICT list',
     facts: { tlpLabels: ['TLP:GREEN', 'TLP:RED'] },
     reason: 'tlp-above-max',
-    reply: "550 5.7.1 TLP:RED is above this list's maximum TLP:AMBER+STRICT, so it cannot be shared here",
+    reply: "550 5.7.1 TLP:RED is above this list's maximum TLP:AMBER+STRICT",
   },
   {
     name: 'TLP:AMBER on a GREEN list',
     facts: { tlpLabels: ['TLP:AMBER'] },
     options: { 'max-tlp': 'TLP:GREEN' },
     reason: 'tlp-above-max',
-    reply: "550 5.7.1 TLP:AMBER is above this list's maximum TLP:GREEN, so it cannot be shared here",
+    reply: "550 5.7.1 TLP:AMBER is above this list's maximum TLP:GREEN",
   },
   {
     name: 'no label',
