@@ -7,6 +7,7 @@ import { AuditLog } from './audit/log.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/load.js';
 import { ControlServer } from './control/server.js';
+import { BounceHandler } from './delivery/bounces.js';
 import { OwnerNotices } from './delivery/notices.js';
 import { createSmarthost, type Smarthost } from './delivery/transport.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -115,9 +116,24 @@ export class Daemon {
       const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random });
       cleanup.unshift(() => worker.stop());
       const onQueued = worker.add.bind(worker);
-      mailer = new ListMailer(queue, keyring, clock, config.smtp.hostname, random, onQueued);
+      mailer = new ListMailer(queue, keyring, keys, clock, config.smtp.hostname, random, onQueued);
 
-      const pipeline = new InboundPipeline({ store, keyring, keys, queue, audit, clock, log, config, random, onQueued });
+      const bounces = new BounceHandler(store, audit, notices, clock, log);
+      const pipeline = new InboundPipeline({
+        store,
+        keyring,
+        keys,
+        queue,
+        audit,
+        clock,
+        log,
+        config,
+        random,
+        onQueued,
+        services: {
+          bounce: (raw, env, list) => bounces.handle(raw, env.target.token ?? '', list),
+        },
+      });
       const inflight = new Inflight(pipeline);
 
       const events: AdminEvents = {

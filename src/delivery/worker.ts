@@ -161,7 +161,7 @@ export class DeliveryWorker {
       await this.finish(rec, 'skipped', null, 'membership not confirmed');
       return;
     }
-    const problem = await keyProblem(member, now);
+    const problem = await keyProblem(this.d.keys, member, now);
     if (problem) {
       await this.finish(rec, 'skipped', null, `${problem} (sent nothing; update the key with "remailer member update-key")`);
       if (ctx.record.kind !== 'notice') this.d.notices.report(rec.list, `${rec.recipient}: not sent, ${problem}`);
@@ -220,7 +220,7 @@ export class DeliveryWorker {
 
   private async finish(rec: DeliveryRecord, state: DeliveryState, reply: string | null, reason: string | null): Promise<void> {
     await this.persist(rec, state, reply, reason, null);
-    if ((await this.d.store.deliveries.countPending(rec.messageId)) === 0) {
+    if (!(await this.d.store.deliveries.hasPending(rec.messageId))) {
       this.contexts.drop(rec.messageId);
       await this.d.store.commit((tx) => {
         this.d.store.messages.dropBody(tx, rec.messageId);

@@ -150,7 +150,7 @@ export class InboundPipeline implements InboundPort {
       headers: storeHeaders(composed.outer),
       body: sealed.body,
       listPkesk: sealed.listPkesk,
-      recipients: await recipientsFor(to, now),
+      recipients: await recipientsFor(this.d.keys, to, now),
       replayDigest: digest,
     });
     this.d.onQueued(queued, sealed.sessionKey, sealed.body);
