@@ -130,6 +130,7 @@ export class Daemon {
         config,
         random,
         onQueued,
+        notices,
         services: {
           bounce: (raw, env, list) => bounces.handle(raw, env.target.token ?? '', list),
         },
