@@ -22,6 +22,7 @@ import { InboundPipeline } from './pipeline/inbound.js';
 import type { Envelope, InboundPort } from './pipeline/types.js';
 import { ListMailer } from './queue/list-mail.js';
 import { Queue } from './queue/queue.js';
+import { SentJournal } from './queue/sent-journal.js';
 import { closeServer, createSmtpServer, listen } from './smtp/server.js';
 import { StoreLockedError } from './store/db.js';
 import { Store } from './store/store.js';
@@ -113,7 +114,8 @@ export class Daemon {
         if (!mailer) throw new Error('mailer not ready');
         return mailer;
       }, log);
-      const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random });
+      const journal = new SentJournal(SentJournal.pathIn(config.dataDir));
+      const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random, journal });
       cleanup.unshift(() => worker.stop());
       const onQueued = worker.add.bind(worker);
       mailer = new ListMailer(queue, keyring, keys, clock, config.smtp.hostname, random, onQueued);

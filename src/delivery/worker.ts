@@ -9,6 +9,7 @@ import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
 import { retryDecision } from '../queue/backoff.js';
 import { keyProblem } from '../queue/list-mail.js';
+import type { SentJournal } from '../queue/sent-journal.js';
 import type { Queued } from '../queue/queue.js';
 import type { DeliveryKey } from '../store/deliveries.js';
 import { FINAL_STATES, type DeliveryRecord, type DeliveryState } from '../store/records.js';
@@ -33,6 +34,8 @@ export interface WorkerDeps {
   random: RandomSource;
   /** Math.random-like source for back-off jitter. */
   jitter?: () => number;
+  /** Where a smarthost's 250 is noted synchronously, before the store update (see SentJournal). */
+  journal?: SentJournal;
 }
 
 const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
@@ -60,6 +63,7 @@ export class DeliveryWorker {
 
   /** Resume everything that was queued, sending or deferred when the daemon stopped. */
   async start(): Promise<number> {
+    await this.applyJournal();
     const keys = await this.d.store.deliveries.pendingKeys();
     for (const k of keys) {
       const rec = await this.d.store.deliveries.get(k);
@@ -69,6 +73,19 @@ export class DeliveryWorker {
     }
     this.pump();
     return keys.length;
+  }
+
+  /** Copies the previous run handed off but did not record: they went out, never send them again. */
+  private async applyJournal(): Promise<void> {
+    const journal = this.d.journal;
+    if (!journal) return;
+    for (const e of journal.read()) {
+      const rec = await this.d.store.deliveries.get(e);
+      if (!rec || FINAL_STATES.includes(rec.state)) continue;
+      await this.finish(rec, 'sent', e.reply, null);
+      this.d.log.info('SENT_RECOVERED', { id: e.messageId, to: e.recipient });
+    }
+    journal.open();
   }
 
   /** A message was just queued: keep its context in memory and start on its copies. */
@@ -188,9 +205,12 @@ export class DeliveryWorker {
 
     const result = await this.d.smarthost.send({ from: verpAddress(rec.list, rec.verp), to: rec.recipient, raw });
     const c = classifyDelivery(result);
+    // No await between the 250 and this line: the duplicate window is as short as it can be.
+    if (c.kind === 'sent') this.d.journal?.noteSent({ messageId: rec.messageId, recipient: rec.recipient, at: new Date().toISOString(), reply: c.reply });
     const after = this.d.clock.now();
     if (c.kind === 'sent') {
       await this.finish(attempt, 'sent', c.reply, null);
+      this.d.journal?.persisted();
       log.info('SENT', { id: rec.messageId, to: rec.recipient, attempts: attempt.attempts });
     } else if (c.kind === 'permanent') {
       await this.finish(attempt, 'failed', c.reply, c.reply);
@@ -266,5 +286,6 @@ export class DeliveryWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await Promise.allSettled([...this.running]);
+    this.d.journal?.close();
   }
 }

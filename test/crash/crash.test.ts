@@ -120,8 +120,9 @@ describe('crash: SIGKILL in the middle of fan-out loses nothing that got a 250',
         `missing ${missing}, duplicates ${duplicates}`,
     );
     expect(missing, 'copies of accepted messages that never arrived').to.equal(0);
-    // A duplicate is possible only for a copy the smarthost accepted in the instant before the kill,
-    // before its 250 was recorded: at most one per pooled connection.
+    // A duplicate is possible only for a copy whose final "." was already written when the process
+    // died (the kernel still delivers it) and whose 250 was not yet noted: at most one per pooled
+    // connection to the smarthost (delivery.maxConnections, 4 here).
     expect(duplicates).to.be.at.most(4);
   });
 });

@@ -45,6 +45,7 @@ export class TestEnv {
   }
 
   async boot(log: Logger = silentLogger): Promise<void> {
+    this.admin?.close();
     this.daemon = await Daemon.start(this.config, { log, env: { ...process.env, ...PASSPHRASE_ENV } });
     const c = await connectControl(this.config.socketPath);
     if (!c) throw new Error('control socket did not answer');

@@ -6,6 +6,7 @@ import { makeMember, type TestMember } from '../helpers/keys.js';
 import { pgpMimeMessage } from '../helpers/mail.js';
 import { submit } from '../helpers/smtp.js';
 import type { DeliveryRecord } from '../../src/store/records.js';
+import { Store } from '../../src/store/store.js';
 
 const LIST = 'csirt@lists.test';
 
@@ -142,5 +143,28 @@ describe('delivery: retries, permanent failures, bounces, skipped keys', functio
       await env.daemon.notices.flush();
       return env.sink.messages.filter((m) => m.rcptTo[0] === owner.email).length === 2;
     });
+  });
+
+  it('after a crash, a copy noted in the sent journal is recorded as sent and not sent again', async () => {
+    env = await TestEnv.start();
+    const { listKey, members } = await env.listWithMembers(2);
+    const [a, b] = members as [TestMember, TestMember];
+    const id = await post(env, listKey, a);
+    await until(async () => (await deliveries(env, id)).get(b.email)?.state === 'sent');
+    const rec = (await deliveries(env, id)).get(b.email);
+    if (!rec) throw new Error('no delivery');
+    await env.daemon.stop();
+    // As if the process died after the smarthost's 250 was noted but before the store knew:
+    const store = await Store.open(env.config.dataDir);
+    await store.commit((tx) => {
+      store.deliveries.put(tx, { ...rec, state: 'sending', sentAt: null });
+    });
+    await store.close();
+    fs.writeFileSync(`${env.config.dataDir}/sent.journal`, JSON.stringify({ messageId: id, recipient: b.email, at: 'x', reply: '250 ok' }) + '\n');
+    const before = env.sink.messages.length;
+    await env.boot();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(env.sink.messages.length, 'not sent again').to.equal(before);
+    expect((await deliveries(env, id)).get(b.email)?.state).to.equal('sent');
   });
 });
