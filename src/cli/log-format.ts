@@ -76,7 +76,9 @@ export function logText(list: string, messages: readonly LogMessage[], filtered:
 export function problemLine(v: LogVerifyView): string {
   const n = v.firstBadSeq ?? 0;
   // The chain's detail often starts by naming the entry again; once is enough.
-  const detail = (v.detail ?? '').replace(new RegExp(`^entry ${n}: `), '');
+  let detail = (v.detail ?? '').replace(new RegExp(`^entry ${n}: `), '');
+  const gap = /^(?:entry \d+ is|entries (\d+)\.\.(\d+) are) missing \((.*)\)$/.exec(detail);
+  if (gap) detail = gap[1] ? `entries ${gap[1]}..${gap[2] ?? ''} are missing; ${gap[3] ?? ''}` : (gap[3] ?? '');
   const why = detail === '' ? '' : ` (${detail})`;
   switch (v.problem) {
     case 'removed':
