@@ -50,7 +50,14 @@ const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
  */
 export class DeliveryWorker {
   private readonly heap = new TimeHeap<DeliveryKey>();
-  private readonly scheduled = new Set<string>();
+  /** Due time of each scheduled key; a heap item with another time is stale (rescheduled earlier). */
+  private readonly scheduled = new Map<string, number>();
+  /** Keys being delivered now: never run twice at once. */
+  private readonly active = new Set<string>();
+  /** Keys between the last cancellation check and the recorded outcome (the copy is with the smarthost). */
+  private readonly handingOver = new Set<string>();
+  /** Dropped by an operator while scheduled or being prepared: never handed over, nothing recorded. */
+  private readonly cancelled = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly contexts: ContextCache;
   private timer: NodeJS.Timeout | null = null;
@@ -96,10 +103,25 @@ export class DeliveryWorker {
     this.pump();
   }
 
-  /** Operator retry: try these deliveries now. */
+  /** Operator retry: try these deliveries now, even those already scheduled for later. */
   retryNow(keys: readonly DeliveryKey[]): void {
     for (const k of keys) this.schedule(k, 0);
     this.pump();
+  }
+
+  /**
+   * Operator drop, called before the dropped records are written. A copy already with the
+   * smarthost cannot be stopped: those keys are returned and their outcome is recorded as usual.
+   * Every other key is never handed over by this worker again, and whatever it was about to record
+   * for it is not written, so the operator's record stands.
+   */
+  cancel(keys: readonly DeliveryKey[]): DeliveryKey[] {
+    const busy: DeliveryKey[] = [];
+    for (const k of keys) {
+      if (this.handingOver.has(dkey(k))) busy.push(k);
+      else this.cancelled.add(dkey(k));
+    }
+    return busy;
   }
 
   get inFlight(): number {
@@ -112,8 +134,9 @@ export class DeliveryWorker {
 
   private schedule(k: DeliveryKey, at: number): void {
     const id = dkey(k);
-    if (this.scheduled.has(id)) return;
-    this.scheduled.add(id);
+    const current = this.scheduled.get(id);
+    if (current !== undefined && current <= at) return;
+    this.scheduled.set(id, at);
     this.heap.push(at, k);
   }
 
@@ -126,12 +149,19 @@ export class DeliveryWorker {
       if (at === undefined || at > now) break;
       const k = this.heap.pop();
       if (!k) break;
-      this.scheduled.delete(dkey(k));
+      const id = dkey(k);
+      if (this.scheduled.get(id) !== at) continue;
+      this.scheduled.delete(id);
+      // Already being delivered: that run records the outcome and schedules what follows.
+      if (this.active.has(id)) continue;
+      this.active.add(id);
       const p: Promise<void> = this.deliver(k)
         .catch((err: unknown) => {
           this.d.log.error('DELIVERY_CRASHED', { id: k.messageId, to: k.recipient, error: err instanceof Error ? err.message : String(err) });
         })
         .finally(() => {
+          this.active.delete(id);
+          this.handingOver.delete(id);
           this.running.delete(p);
           this.pump();
         });
@@ -188,7 +218,8 @@ export class DeliveryWorker {
     // Count the attempt before the hand-off: a copy that crashes the daemon cannot loop forever.
     const attempt: DeliveryRecord = { ...rec, state: 'sending', attempts: rec.attempts + 1, updatedAt: now.toISOString() };
     await store.commit((tx) => {
-      store.deliveries.put(tx, attempt);
+      // Checked inside the build: builds run in commit order, so a drop is never overwritten.
+      if (!this.cancelled.has(dkey(k))) store.deliveries.put(tx, attempt);
     });
 
     let raw: Uint8Array;
@@ -203,6 +234,8 @@ export class DeliveryWorker {
       return;
     }
 
+    if (this.cancelled.has(dkey(k))) return;
+    this.handingOver.add(dkey(k));
     const result = await this.d.smarthost.send({ from: verpAddress(rec.list, rec.verp), to: rec.recipient, raw });
     const c = classifyDelivery(result);
     // No await between the 250 and this line: the duplicate window is as short as it can be.
@@ -268,6 +301,8 @@ export class DeliveryWorker {
     };
     await this.d.audit.prepare(rec.list);
     await this.d.store.commit((tx, undo) => {
+      // Dropped before the hand-off: the operator's "failed" is the record, not this.
+      if (this.cancelled.has(dkey(rec))) return;
       this.d.store.deliveries.put(tx, updated);
       this.d.audit.append(
         tx,
