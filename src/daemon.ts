@@ -39,7 +39,7 @@ export interface DaemonOptions {
 const random: RandomSource = (n) => new Uint8Array(crypto.randomBytes(n));
 
 /** Counts messages being decided, so shutdown waits for each to be stored or refused. */
-class Inflight implements InboundPort {
+export class Inflight implements InboundPort {
   private readonly active = new Set<Promise<unknown>>();
   constructor(private readonly inner: InboundPort) {}
   resolveRecipient(address: string) {
@@ -74,7 +74,8 @@ export class Daemon {
     readonly notices: OwnerNotices,
     readonly smtpPort: number,
     private readonly smtp: SMTPServer,
-    private readonly inflight: Inflight,
+    /** The inbound decision path, as SMTP uses it (tests call it directly). */
+    readonly inbound: Inflight,
     private readonly smarthost: Smarthost,
     private readonly control: ControlServer,
     private readonly log: Logger,
@@ -208,7 +209,7 @@ export class Daemon {
     if (!this.stopping) {
       this.stopping = (async () => {
         await closeServer(this.smtp);
-        await this.inflight.drain();
+        await this.inbound.drain();
         for (const job of this.jobs) await job.stop();
         await this.notices.flush();
         await this.worker.stop();

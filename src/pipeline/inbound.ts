@@ -9,6 +9,7 @@ import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
 import { decide, formatReply, type Refusal } from '../policy/decide.js';
 import { withDefaults } from '../policy/options.js';
+import { effectiveTlp } from '../policy/tlp.js';
 import { storeHeaders } from '../queue/headers.js';
 import { recipientsFor, type OnQueued } from '../queue/list-mail.js';
 import type { Queue } from '../queue/queue.js';
@@ -114,7 +115,8 @@ export class InboundPipeline implements InboundPort {
       await this.d.audit.record(
         list.address,
         'message',
-        { messageId: null, kind: target, ...meta, tlp: null, decision: 'refused', reason: verdict.reason, reply: formatReply(verdict), recipients: 0 },
+        // The label found is logged even for a refusal: owners see what was refused as what.
+        { messageId: null, kind: target, ...meta, tlp: effectiveTlp(facts.tlpLabels), decision: 'refused', reason: verdict.reason, reply: formatReply(verdict), recipients: 0 },
         now,
       );
       this.d.log.info('REFUSED', { list: list.address, from: env.mailFrom, reason: verdict.reason, size: raw.length });
