@@ -3,7 +3,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { composePost } from '../mime/list-message.js';
-import { newMessageId, listIdentifier, type RandomSource } from '../mime/index.js';
+import { listIdentifier, type RandomSource } from '../mime/index.js';
+import { listMessageId, newQueueId } from '../queue/ids.js';
 import { sealForList } from '../pgp/fanout.js';
 import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
@@ -125,7 +126,8 @@ export class InboundPipeline implements InboundPort {
     if (!read.content) throw new Error('accepted message without content');
 
     const to = recipients(members, list, target, sender?.email ?? facts.fromAddress, options['deliver-to-sender']);
-    const messageId = newMessageId(config.smtp.hostname, this.d.random);
+    const queueId = newQueueId(now);
+    const messageId = listMessageId(queueId, config.smtp.hostname);
     const composed = composePost({
       list: { address: list.address, options },
       target,
@@ -145,6 +147,7 @@ export class InboundPipeline implements InboundPort {
     });
     const sealed = await sealForList({ inner: composed.inner, listKey, now });
     const queued = await this.d.queue.accept({
+      id: queueId,
       list: list.address,
       kind: target,
       ...meta,

@@ -9,6 +9,15 @@ export function newQueueId(now: Date): string {
   return `${t}-${randomToken(12)}`;
 }
 
+/**
+ * The list's Message-ID for a queued message: made from its queue id, so a copy in a member's
+ * mailbox, the log and `queue ls` name the same message. It reveals only the time of acceptance,
+ * which the Date header shows anyway.
+ */
+export function listMessageId(queueId: string, hostname: string): string {
+  return `<${queueId}@${hostname.toLowerCase()}>`;
+}
+
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Lower-case letters and digits: safe in VERP local parts, ids and URLs. */

@@ -1,6 +1,7 @@
 import type { SessionKey } from 'openpgp';
 import type { Clock } from '../clock.js';
-import { buildInnerMessage, newMessageId, type RandomSource } from '../mime/index.js';
+import { buildInnerMessage, type RandomSource } from '../mime/index.js';
+import { listMessageId, newQueueId } from './ids.js';
 import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
 import { sealForList } from '../pgp/fanout.js';
@@ -73,7 +74,8 @@ export class ListMailer {
     const now = this.clock.now();
     const options = withDefaults(mail.list.options);
     const identity = { address: mail.list.address, options };
-    const messageId = newMessageId(this.hostname, this.random);
+    const queueId = newQueueId(now);
+    const messageId = listMessageId(queueId, this.hostname);
     const outer = sharedOuterHeaders({
       list: identity,
       fromName: listName(identity),
@@ -102,6 +104,7 @@ export class ListMailer {
     });
     const sealed = await sealForList({ inner, listKey, now });
     const queued = await this.queue.accept({
+      id: queueId,
       list: mail.list.address,
       kind: mail.kind,
       originalMessageId: null,

@@ -3,7 +3,7 @@ import type { MessageEvent } from '../audit/events.js';
 import type { Clock } from '../clock.js';
 import type { DeliveryRecord, MessageKind, MessageRecord, StoredHeaders } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { newQueueId, randomToken } from './ids.js';
+import { randomToken } from './ids.js';
 
 export interface NewRecipient {
   email: string;
@@ -13,6 +13,8 @@ export interface NewRecipient {
 }
 
 export interface NewMessage {
+  /** The queue id, chosen before the message was composed (its Message-ID is made from it). */
+  id: string;
   list: string;
   kind: MessageKind;
   originalMessageId: string | null;
@@ -50,7 +52,7 @@ export class Queue {
   async accept(m: NewMessage): Promise<Queued> {
     const now = this.clock.now();
     const at = now.toISOString();
-    const id = newQueueId(now);
+    const id = m.id;
     const message: MessageRecord = {
       v: 1,
       id,

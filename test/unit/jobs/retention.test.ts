@@ -9,6 +9,7 @@ import { ManualClock } from '../../../src/clock.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { pruneList, runRetention, scheduleRetention } from '../../../src/jobs/retention.js';
 import { Queue, type NewMessage } from '../../../src/queue/queue.js';
+import { newQueueId } from '../../../src/queue/ids.js';
 import type { DeliveryRecord, StoredHeaders } from '../../../src/store/records.js';
 import { Store } from '../../../src/store/store.js';
 import { rmrf, tmpDir } from '../../helpers/tmp.js';
@@ -77,6 +78,7 @@ describe('jobs/retention: pruning with the checkpoint protocol', function () {
   async function accept(at: Date, recipients: string[], digest: string): Promise<string> {
     clock.set(at);
     const m: NewMessage = {
+      id: newQueueId(at),
       list: LIST,
       kind: 'post',
       originalMessageId: `<${digest}@client.test>`,
