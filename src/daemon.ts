@@ -17,6 +17,8 @@ import { PublicKeyCache } from './pgp/key-cache.js';
 import { assertKeysDirPrivate } from './pgp/keyfiles.js';
 import { ListKeyring } from './pgp/keyring.js';
 import { requirePassphrase } from './pgp/passphrase.js';
+import { ComcheckJobs } from './jobs/comchecks.js';
+import type { SchedulerOptions } from './jobs/scheduler.js';
 import { InboundPipeline } from './pipeline/inbound.js';
 import type { Envelope, InboundPort } from './pipeline/types.js';
 import { ListMailer } from './queue/list-mail.js';
@@ -31,6 +33,8 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Replaces the nodemailer transport (tests that need no smarthost). */
   smarthost?: Smarthost;
+  /** Override the fixed job schedules (tests). */
+  scheduler?: SchedulerOptions;
 }
 
 const random: RandomSource = (n) => new Uint8Array(crypto.randomBytes(n));
@@ -73,6 +77,8 @@ export class Daemon {
     private readonly smarthost: Smarthost,
     private readonly control: ControlServer,
     private readonly log: Logger,
+    /** Com-checks, enrollment confirmation, key-expiry watch and their schedules. */
+    readonly comchecks: ComcheckJobs,
   ) {}
 
   static async start(config: Config, opts: DaemonOptions): Promise<Daemon> {
@@ -117,7 +123,9 @@ export class Daemon {
       const onQueued = worker.add.bind(worker);
       mailer = new ListMailer(queue, keyring, clock, config.smtp.hostname, random, onQueued);
 
-      const pipeline = new InboundPipeline({ store, keyring, keys, queue, audit, clock, log, config, random, onQueued });
+      const comchecks = new ComcheckJobs({ store, keyring, keys, audit, clock, log, config, mailer, scheduler: opts.scheduler });
+      cleanup.unshift(() => comchecks.stop());
+      const pipeline = new InboundPipeline({ store, keyring, keys, queue, audit, clock, log, config, random, onQueued, services: comchecks.services });
       const inflight = new Inflight(pipeline);
 
       const events: AdminEvents = {
@@ -125,14 +133,19 @@ export class Daemon {
           await keyring.load(address);
           log.info('LIST_CREATED', { list: address });
         },
-        listChanged: async (address, option) => log.info('LIST_CHANGED', { list: address, option }),
+        listChanged: async (address, option) => {
+          log.info('LIST_CHANGED', { list: address, option });
+          if (option === 'comcheck-schedule') await comchecks.scheduler.reload(address);
+        },
         listDeleted: async (address) => {
           keyring.drop(address);
+          await comchecks.scheduler.reload(address);
           log.info('LIST_DELETED', { list: address });
         },
         memberChanged: async (list, email, change) => log.info('MEMBER_CHANGED', { list, member: email, change }),
+        outbox: (list) => comchecks.outbox.flush(list),
       };
-      const api = createAdmin({ config, store, clock, passphrase, events, startedAt });
+      const api = createAdmin({ config, store, clock, passphrase, events, startedAt, audit });
       fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
       const control = new ControlServer(config.socketPath, api, log);
       await control.listen();
@@ -152,6 +165,7 @@ export class Daemon {
       );
       const smtpPort = await listen(smtp, config.smtp.host, config.smtp.port);
       const resumed = await worker.start();
+      await comchecks.start();
 
       log.info('STARTED', {
         pid: process.pid,
@@ -161,7 +175,7 @@ export class Daemon {
         resumed,
         socket: config.socketPath,
       });
-      return new Daemon(config, store, keyring, worker, notices, smtpPort, smtp, inflight, smarthost, control, log);
+      return new Daemon(config, store, keyring, worker, notices, smtpPort, smtp, inflight, smarthost, control, log, comchecks);
     } catch (err) {
       for (const fn of cleanup) await fn();
       throw err;
@@ -174,6 +188,7 @@ export class Daemon {
       this.stopping = (async () => {
         await closeServer(this.smtp);
         await this.inflight.drain();
+        await this.comchecks.stop();
         await this.notices.flush();
         await this.worker.stop();
         this.smarthost.close();

@@ -1,4 +1,6 @@
+import { AuditLog } from '../audit/log.js';
 import type { AdminApi, AdminClient, Args, Op, Result } from './api.js';
+import { comcheckOps } from './comchecks.js';
 import type { AdminContext } from './context.js';
 import { listOps } from './lists.js';
 import { memberOps } from './members.js';
@@ -6,9 +8,11 @@ import { memberOps } from './members.js';
 export const VERSION = '0.1.0';
 
 export function createAdmin(ctx: AdminContext): AdminApi {
+  const audit = ctx.audit ?? new AuditLog(ctx.store);
   return {
     ...listOps(ctx),
     ...memberOps(ctx),
+    ...comcheckOps(ctx, audit),
     async 'daemon.status'() {
       return { pid: process.pid, startedAt: ctx.startedAt.toISOString(), version: VERSION };
     },

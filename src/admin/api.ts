@@ -1,4 +1,5 @@
 import type { MemberRole, MemberStatus } from '../store/records.js';
+import type { ComcheckReport, ComcheckRunResult, DirectoryEntry, DirectoryReview } from './comcheck-api.js';
 
 /**
  * What an administrator can do, as one typed table of operations. The CLI calls it in-process when
@@ -80,6 +81,11 @@ export interface AdminApi {
     allowUidMismatch?: boolean | undefined;
   }): Promise<EnrollResult>;
   'member.rm'(a: { list: string; email: string }): Promise<{ list: string; email: string }>;
+  'member.confirm'(a: { list: string; email: string }): Promise<MemberView>;
+  'comcheck.run'(a: { list: string }): Promise<ComcheckRunResult>;
+  'comcheck.report'(a: { list: string; runs?: number | undefined }): Promise<ComcheckReport>;
+  'directory.export'(a: { list: string; runs?: number | undefined }): Promise<DirectoryEntry[]>;
+  'directory.review'(a: { list: string }): Promise<DirectoryReview>;
   'daemon.status'(a: Record<string, never>): Promise<{ pid: number; startedAt: string; version: string }>;
 }
 
@@ -99,6 +105,11 @@ export const OPS: readonly Op[] = [
   'member.show',
   'member.update-key',
   'member.rm',
+  'member.confirm',
+  'comcheck.run',
+  'comcheck.report',
+  'directory.export',
+  'directory.review',
   'daemon.status',
 ];
 

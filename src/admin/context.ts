@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { Store } from '../store/store.js';
@@ -8,6 +9,9 @@ export interface AdminEvents {
   listChanged(address: string, option: string): Promise<void>;
   listDeleted(address: string): Promise<void>;
   memberChanged(list: string, email: string, change: 'added' | 'key-updated' | 'removed'): Promise<void>;
+  /** Records that need mail (com-check pings, welcomes) were written: the daemon sends them now.
+   * Without a daemon nothing happens; the daemon sends them when it starts. */
+  outbox?(list: string): Promise<void>;
 }
 
 export const NO_EVENTS: AdminEvents = {
@@ -25,4 +29,6 @@ export interface AdminContext {
   passphrase(): Promise<string>;
   events: AdminEvents;
   startedAt: Date;
+  /** The daemon's audit log (its chain heads live in memory: never open a second one beside it). */
+  audit?: AuditLog;
 }

@@ -92,6 +92,7 @@ export function listOps(ctx: AdminContext): ListOps {
       const tx = ctx.store.tx();
       for (const m of members) ctx.store.members.del(tx, rec.address, m.email);
       ctx.store.lists.del(tx, rec.address);
+      await ctx.store.comchecks.clearList(tx, rec.address);
       await tx.commit();
       const keyPath = listKeyPath(ctx.config.keysDir, rec.address);
       if (fs.existsSync(keyPath)) fs.renameSync(keyPath, retiredKeyPath(ctx.config.keysDir, rec.address, ctx.clock.now()));
