@@ -55,12 +55,15 @@ export class ComcheckReplies {
     const { store, audit, log } = this.d;
     // Looked up inside the queue: a reply decided just before this one is already on disk.
     const resolved = await Promise.all(findTokens(msg.read.texts).map((t) => this.resolve(list.address, t)));
+    // The member as now stored: a key replaced since the message was read no longer vouches for it.
+    const member = msg.member ? await store.members.get(list.address, msg.member.email) : undefined;
+    const signedByMember = msg.signedByMember && member?.fingerprint === msg.member?.fingerprint;
     const j = judgeReply({
       fromAddress: msg.fromAddress,
       envelopeFrom: env.mailFrom,
       automatic: msg.automatic,
-      member: msg.member,
-      signedByMember: msg.signedByMember,
+      member,
+      signedByMember,
       tokens: resolved.map((r) => r.target),
       now: msg.now,
     });
@@ -79,9 +82,9 @@ export class ComcheckReplies {
       } else if (o.kind === 'ping') {
         if (o.outcome !== 'duplicate' && r.ping) pings.push({ ...r.ping, state: o.outcome, repliedAt: at, verified: o.verified, signer });
         events.push({ action: 'reply', member: msg.fromAddress, runId, result: o.outcome });
-      } else if (o.outcome === 'confirmed' && msg.member) {
-        confirmed = { ...msg.member, status: 'active' };
-        events.push({ action: 'enrollment-confirmed', member: msg.member.email, fingerprint: msg.member.fingerprint });
+      } else if (o.outcome === 'confirmed' && member) {
+        confirmed = { ...member, status: 'active' };
+        events.push({ action: 'enrollment-confirmed', member: member.email, fingerprint: member.fingerprint });
       } else {
         events.push({ action: 'enrollment-unconfirmed', member: msg.fromAddress, reason: o.outcome, fingerprint: signer });
       }
