@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT_USAGE } from '../errors.js';
 import { VERSION } from '../admin/admin.js';
+import { comcheckCommand } from './comcheck.js';
+import { directoryCommand } from './directory.js';
 import { initCommand } from './init.js';
 import { listCommand } from './list.js';
 import { memberCommand } from './member.js';
@@ -43,6 +45,8 @@ await yargs(stdinValues(hideBin(process.argv)))
   .command(serveCommand)
   .command(listCommand)
   .command(memberCommand)
+  .command(comcheckCommand)
+  .command(directoryCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .version(VERSION)
