@@ -30,7 +30,7 @@ describe('comcheck: a run, its replies, the report and the directory', function 
   const pings = new Map<string, OpenedCopy>();
 
   before(async () => {
-    clock = new ManualClock(Date.now());
+    clock = new ManualClock(Date.now() + 60_000) /* ahead of the keys made after it: a key "from the future" is invalid */;
     env = await TestEnv.start({ clock });
     ({ listKey, members } = await env.listWithMembers(3));
   });
@@ -47,7 +47,7 @@ describe('comcheck: a run, its replies, the report and the directory', function 
     for (const member of members) {
       const [copy] = await waitForCopies(env.sink, member.email, PING, 1);
       if (!copy) throw new Error('no ping');
-      const opened = await openCopy(copy, member, listKey);
+      const opened = await openCopy(copy, member, listKey, clock.now());
       pings.set(member.email, opened);
       expect(opened.outerSubject).to.equal('[csirt] Com-check: reply to this message (encrypted and signed) within 72 hours');
       expect(opened.autoSubmitted).to.equal('auto-generated');
