@@ -26,6 +26,8 @@ export interface ListDetails extends ListSummary {
   postAddress: string;
   ownerAddress: string;
   requestAddress: string;
+  /** Where com-check and welcome replies go. */
+  comcheckAddress: string;
 }
 
 export interface MemberView {

@@ -71,7 +71,7 @@ async function watchList(d: ExpiryWatchDeps, list: ListRecord, now: Date): Promi
     if (owners.length === 0) d.log.warn('NOTICE_UNDELIVERABLE', { list: list.address, reason: 'no owner with an enrolled key', lines: ownerLines.length });
     else {
       const mail = ownerNoticeMail({ prefix: ident.prefix, listAddress: list.address, title: 'Member keys expiring', lines: ownerLines });
-      await d.mailer.send({ list, kind: 'notice', to: owners, ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-generated' });
+      await d.mailer.send({ list, kind: 'notice', to: owners, ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-generated', replyTo: serviceAddress(list.address, 'owner') });
     }
   }
   return count;

@@ -114,7 +114,7 @@ export class KeyRequests {
       expires: updated.keyExpires,
       pending: status === 'pending',
     });
-    await this.d.mailer.send({ list, kind: 'request-reply', to: [updated], ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-replied' });
+    await this.d.mailer.send({ list, kind: 'request-reply', to: [updated], ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-replied', replyTo: ownerAddress(list) });
     await this.tellOwners(list, `${member.email} replaced their key by mail: ${member.fingerprint} -> ${info.fingerprint}${status === 'pending' ? ' (pending until they confirm the new key)' : ''}`);
     if (welcome) await this.outbox.flush(list.address);
   }
@@ -123,7 +123,7 @@ export class KeyRequests {
     await this.log(list, msg, member.email, 'refused', reason);
     const mail = keyRefusedMail({ ...this.identity(list), requestAddress: serviceAddress(list.address, 'request'), reason });
     // To the enrolled key: only the real key holder can read that somebody tried.
-    await this.d.mailer.send({ list, kind: 'request-reply', to: [member], ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-replied' });
+    await this.d.mailer.send({ list, kind: 'request-reply', to: [member], ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-replied', replyTo: ownerAddress(list) });
     await this.tellOwners(list, `a key update for ${member.email} was refused: ${reason}`);
   }
 
@@ -136,13 +136,18 @@ export class KeyRequests {
     const owners = ownersOf(list, await this.d.store.members.ofList(list.address));
     if (owners.length === 0) return;
     const mail = ownerNoticeMail({ prefix: this.identity(list).prefix, listAddress: list.address, title: 'Key update by mail', lines: [line] });
-    await this.d.mailer.send({ list, kind: 'notice', to: owners, ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-generated' });
+    await this.d.mailer.send({ list, kind: 'notice', to: owners, ...mail, label: 'TLP:AMBER', autoSubmitted: 'auto-generated', replyTo: ownerAddress(list) });
   }
 
   private async log(list: ListRecord, msg: ServiceMessage, member: string | null, result: string, reason: string): Promise<void> {
     await this.d.audit.record(list.address, 'comcheck', { action: 'key-request', member: member ?? msg.fromAddress, result, reason }, msg.now);
     this.d.log.info(result === 'refused' ? 'KEY_REQUEST_REFUSED' : 'KEY_REQUEST_IGNORED', { list: list.address, from: msg.fromAddress, reason });
   }
+}
+
+/** Answers to these personal messages reach the owners, never the whole list. */
+function ownerAddress(list: ListRecord): string {
+  return serviceAddress(list.address, 'owner');
 }
 
 /** Why the request does not prove that the member's current key holder sent it (null: it does). */
