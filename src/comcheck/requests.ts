@@ -94,6 +94,7 @@ export class KeyRequests {
       keyAlgorithm: info.algorithm,
       keyCreated: info.created.toISOString(),
       keyExpires: info.expires ? info.expires.toISOString() : null,
+      allowUidMismatch: !info.uidMatches,
       keyUpdatedAt: at,
     };
     const welcome = status === 'pending' && member.fingerprint !== info.fingerprint ? enrollmentFor(updated, msg.now) : null;
