@@ -48,7 +48,7 @@ export function comcheckOps(ctx: AdminContext, audit: AuditLog): ComcheckOps {
         // An override of the proof-of-key step: the log must say who was let in without it.
         audit.append(tx, undo, l.address, 'admin', { action: 'member-confirm', member: address, detail: `confirmed by an administrator without a signed reply (key ${m.fingerprint})` }, now);
       });
-      await ctx.events.memberChanged(l.address, address, 'key-updated');
+      await ctx.events.memberChanged(l.address, address, 'confirmed');
       return memberView(confirmed);
     },
 

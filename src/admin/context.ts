@@ -8,7 +8,7 @@ export interface AdminEvents {
   listCreated(address: string): Promise<void>;
   listChanged(address: string, option: string): Promise<void>;
   listDeleted(address: string): Promise<void>;
-  memberChanged(list: string, email: string, change: 'added' | 'key-updated' | 'removed'): Promise<void>;
+  memberChanged(list: string, email: string, change: 'added' | 'key-updated' | 'removed' | 'confirmed'): Promise<void>;
   /** Records that need mail (com-check pings, welcomes) were written: the daemon sends them now.
    * Without a daemon nothing happens; the daemon sends them when it starts. */
   outbox?(list: string): Promise<void>;
