@@ -19,6 +19,8 @@ import { assertKeysDirPrivate } from './pgp/keyfiles.js';
 import { ListKeyring } from './pgp/keyring.js';
 import { requirePassphrase } from './pgp/passphrase.js';
 import { scheduleRetention, type ScheduledJob } from './jobs/retention.js';
+import { ComcheckJobs } from './jobs/comchecks.js';
+import type { SchedulerOptions } from './jobs/scheduler.js';
 import { InboundPipeline } from './pipeline/inbound.js';
 import type { Envelope, InboundPort } from './pipeline/types.js';
 import { ListMailer } from './queue/list-mail.js';
@@ -34,6 +36,8 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Replaces the nodemailer transport (tests that need no smarthost). */
   smarthost?: Smarthost;
+  /** Override the fixed job schedules (tests). */
+  scheduler?: SchedulerOptions;
 }
 
 const random: RandomSource = (n) => new Uint8Array(crypto.randomBytes(n));
@@ -79,6 +83,8 @@ export class Daemon {
     private readonly smarthost: Smarthost,
     private readonly control: ControlServer,
     private readonly log: Logger,
+    /** Com-checks, enrollment confirmation, key-expiry watch and their schedules. */
+    readonly comchecks: ComcheckJobs,
   ) {}
 
   static async start(config: Config, opts: DaemonOptions): Promise<Daemon> {
@@ -125,6 +131,8 @@ export class Daemon {
       mailer = new ListMailer(queue, keyring, keys, clock, config.smtp.hostname, random, onQueued);
 
       const bounces = new BounceHandler(store, audit, notices, clock, log);
+      const comchecks = new ComcheckJobs({ store, keyring, keys, audit, clock, log, config, mailer, scheduler: opts.scheduler });
+      cleanup.unshift(() => comchecks.stop());
       const pipeline = new InboundPipeline({
         store,
         keyring,
@@ -138,6 +146,7 @@ export class Daemon {
         onQueued,
         notices,
         services: {
+          ...comchecks.services,
           bounce: (raw, env, list) => bounces.handle(raw, env.target.token ?? '', list),
         },
       });
@@ -148,9 +157,13 @@ export class Daemon {
           await keyring.load(address);
           log.info('LIST_CREATED', { list: address });
         },
-        listChanged: async (address, option) => log.info('LIST_CHANGED', { list: address, option }),
+        listChanged: async (address, option) => {
+          log.info('LIST_CHANGED', { list: address, option });
+          if (option === 'comcheck-schedule') await comchecks.scheduler.reload(address);
+        },
         listDeleted: async (address) => {
           keyring.drop(address);
+          await comchecks.scheduler.reload(address);
           log.info('LIST_DELETED', { list: address });
         },
         memberChanged: async (list, email, change) => log.info('MEMBER_CHANGED', { list, member: email, change }),
@@ -163,6 +176,7 @@ export class Daemon {
           log.info('QUEUE_DROP', { deliveries: keys.length - busy.length, inFlight: busy.length });
           return busy;
         },
+        outbox: (list) => comchecks.outbox.flush(list),
       };
       const api = createAdmin({ config, store, clock, passphrase, events, startedAt, audit });
       fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -186,6 +200,7 @@ export class Daemon {
       const resumed = await worker.start();
       const retention = scheduleRetention({ store, audit, clock, log });
       cleanup.unshift(() => retention.stop());
+      await comchecks.start();
 
       log.info('STARTED', {
         pid: process.pid,
@@ -195,7 +210,7 @@ export class Daemon {
         resumed,
         socket: config.socketPath,
       });
-      const daemon = new Daemon(config, store, keyring, worker, notices, smtpPort, smtp, inflight, smarthost, control, log);
+      const daemon = new Daemon(config, store, keyring, worker, notices, smtpPort, smtp, inflight, smarthost, control, log, comchecks);
       daemon.jobs = [retention];
       return daemon;
     } catch (err) {
@@ -210,6 +225,7 @@ export class Daemon {
       this.stopping = (async () => {
         await closeServer(this.smtp);
         await this.inbound.drain();
+        await this.comchecks.stop();
         for (const job of this.jobs) await job.stop();
         await this.notices.flush();
         await this.worker.stop();

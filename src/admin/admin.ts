@@ -1,5 +1,6 @@
 import { AuditLog } from '../audit/log.js';
 import type { AdminApi, AdminClient, Args, Op, Result } from './api.js';
+import { comcheckOps } from './comchecks.js';
 import type { AdminContext } from './context.js';
 import { listOps } from './lists.js';
 import { logOps } from './log.js';
@@ -16,6 +17,7 @@ export function createAdmin(ctx: AdminContext): AdminApi {
     ...memberOps(ctx),
     ...logOps(ctx, audit),
     ...queueOps(ctx, audit),
+    ...comcheckOps(ctx, audit),
     async 'daemon.status'() {
       return { pid: process.pid, startedAt: ctx.startedAt.toISOString(), version: VERSION };
     },

@@ -1,6 +1,7 @@
 import type { LogMessage } from '../audit/query.js';
 import type { PruneResult } from '../jobs/retention.js';
 import type { DeliveryState, MemberRole, MemberStatus } from '../store/records.js';
+import type { ComcheckReport, ComcheckRunResult, DirectoryEntry, DirectoryReview } from './comcheck-api.js';
 
 /**
  * What an administrator can do, as one typed table of operations. The CLI calls it in-process when
@@ -27,6 +28,8 @@ export interface ListDetails extends ListSummary {
   postAddress: string;
   ownerAddress: string;
   requestAddress: string;
+  /** Where com-check and welcome replies go. */
+  comcheckAddress: string;
 }
 
 export interface MemberView {
@@ -148,6 +151,11 @@ export interface AdminApi {
   'queue.ls'(a: Record<string, never>): Promise<QueueView>;
   'queue.retry'(a: { id?: string | undefined; all?: boolean | undefined }): Promise<QueueRetryResult>;
   'queue.drop'(a: { id: string }): Promise<QueueDropResult>;
+  'member.confirm'(a: { list: string; email: string }): Promise<MemberView>;
+  'comcheck.run'(a: { list: string }): Promise<ComcheckRunResult>;
+  'comcheck.report'(a: { list: string; runs?: number | undefined }): Promise<ComcheckReport>;
+  'directory.export'(a: { list: string; runs?: number | undefined }): Promise<DirectoryEntry[]>;
+  'directory.review'(a: { list: string }): Promise<DirectoryReview>;
   'daemon.status'(a: Record<string, never>): Promise<{ pid: number; startedAt: string; version: string }>;
 }
 
@@ -173,6 +181,11 @@ export const OPS: readonly Op[] = [
   'queue.ls',
   'queue.retry',
   'queue.drop',
+  'member.confirm',
+  'comcheck.run',
+  'comcheck.report',
+  'directory.export',
+  'directory.review',
   'daemon.status',
 ];
 

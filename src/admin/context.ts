@@ -9,7 +9,7 @@ export interface AdminEvents {
   listCreated(address: string): Promise<void>;
   listChanged(address: string, option: string): Promise<void>;
   listDeleted(address: string): Promise<void>;
-  memberChanged(list: string, email: string, change: 'added' | 'key-updated' | 'removed'): Promise<void>;
+  memberChanged(list: string, email: string, change: 'added' | 'key-updated' | 'removed' | 'confirmed'): Promise<void>;
   /** `queue retry`: these deliveries are due now (the records already say so); the worker starts on them. */
   queueRetry?(keys: readonly DeliveryKey[]): Promise<void>;
   /**
@@ -17,6 +17,9 @@ export interface AdminEvents {
    * any more. Answers the keys it is already handing over; those are left to finish and be recorded.
    */
   queueDrop?(keys: readonly DeliveryKey[]): Promise<DeliveryKey[]>;
+  /** Records that need mail (com-check pings, welcomes) were written: the daemon sends them now.
+   * Without a daemon nothing happens; the daemon sends them when it starts. */
+  outbox?(list: string): Promise<void>;
 }
 
 export const NO_EVENTS: AdminEvents = {
@@ -34,6 +37,6 @@ export interface AdminContext {
   passphrase(): Promise<string>;
   events: AdminEvents;
   startedAt: Date;
-  /** The daemon's log writer (one chain head per list per process); direct mode makes its own. */
+  /** The daemon's audit log (its chain heads live in memory: never open a second one beside it). */
   audit?: AuditLog;
 }

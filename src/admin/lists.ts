@@ -4,7 +4,7 @@ import { generateListKey, writeSecretKeyFile } from '../pgp/list-key.js';
 import { listKeyPath, retiredKeyPath } from '../pgp/keyfiles.js';
 import { parseListOption } from '../policy/options.js';
 import type { ListRecord } from '../store/records.js';
-import { splitAddress } from '../util/address.js';
+import { serviceAddress, splitAddress } from '../util/address.js';
 import type { AdminApi } from './api.js';
 import type { AdminContext } from './context.js';
 import { label, listAddress, memberAddress } from './input.js';
@@ -35,6 +35,7 @@ export function listOps(ctx: AdminContext): ListOps {
         name: displayName || splitAddress(address).local,
         address,
         passphrase,
+        aliases: [serviceAddress(address, 'comcheck'), serviceAddress(address, 'request')],
       });
       fs.mkdirSync(ctx.config.keysDir, { recursive: true, mode: 0o700 });
       await writeSecretKeyFile(keyPath, key.armoredSecret);
@@ -92,6 +93,7 @@ export function listOps(ctx: AdminContext): ListOps {
       const tx = ctx.store.tx();
       for (const m of members) ctx.store.members.del(tx, rec.address, m.email);
       ctx.store.lists.del(tx, rec.address);
+      await ctx.store.comchecks.clearList(tx, rec.address);
       await tx.commit();
       const keyPath = listKeyPath(ctx.config.keysDir, rec.address);
       if (fs.existsSync(keyPath)) fs.renameSync(keyPath, retiredKeyPath(ctx.config.keysDir, rec.address, ctx.clock.now()));

@@ -1,4 +1,6 @@
+import { enrollmentFor, statusAfterKey } from '../comcheck/enrollment.js';
 import { RefusedError } from '../errors.js';
+import { withDefaults } from '../policy/options.js';
 import { inspectMemberKey, type MemberKeyInfo } from '../pgp/key-check.js';
 import { MEMBER_ROLES, type MemberRecord, type MemberRole } from '../store/records.js';
 import type { AdminApi, EnrollResult, KeyInput } from './api.js';
@@ -77,7 +79,7 @@ export function memberOps(ctx: AdminContext): MemberOps {
         name,
         team,
         role: r,
-        status: 'active',
+        status: statusAfterKey(null, null, info.fingerprint, withDefaults(list.options)['confirm-enrollment']),
         fingerprint: info.fingerprint,
         publicKey: info.armored,
         keyAlgorithm: info.algorithm,
@@ -88,8 +90,12 @@ export function memberOps(ctx: AdminContext): MemberOps {
         keyUpdatedAt: now.toISOString(),
         bounceCount: 0,
       };
-      await ctx.store.members.put(ctx.store.tx(), rec).commit();
+      const tx = ctx.store.members.put(ctx.store.tx(), rec);
+      // A pending member gets a welcome to confirm with (sent by the daemon: see comcheck/outbox.ts).
+      if (rec.status === 'pending') ctx.store.comchecks.putEnrollment(tx, enrollmentFor(rec, now));
+      await tx.commit();
       await ctx.events.memberChanged(list.address, email, 'added');
+      if (rec.status === 'pending') await ctx.events.outbox?.(list.address);
       return enrolled(rec, info, now);
     },
 
@@ -112,8 +118,11 @@ export function memberOps(ctx: AdminContext): MemberOps {
         now,
       });
       await assertKeyNotShared(ctx, m.list, m.email, info.fingerprint);
+      const list = await requireList(ctx, m.list);
+      const status = statusAfterKey(m.status, m.fingerprint, info.fingerprint, withDefaults(list.options)['confirm-enrollment']);
       const rec: MemberRecord = {
         ...m,
+        status,
         fingerprint: info.fingerprint,
         publicKey: info.armored,
         keyAlgorithm: info.algorithm,
@@ -122,14 +131,24 @@ export function memberOps(ctx: AdminContext): MemberOps {
         allowUidMismatch: !info.uidMatches,
         keyUpdatedAt: now.toISOString(),
       };
-      await ctx.store.members.put(ctx.store.tx(), rec).commit();
+      const tx = ctx.store.members.put(ctx.store.tx(), rec);
+      // A new key needs its own confirmation: the old welcome (and its token) is void.
+      const welcome = status === 'pending' && info.fingerprint !== m.fingerprint;
+      const old = await ctx.store.comchecks.enrollment(m.list, m.email);
+      if (old && (welcome || status === 'active')) ctx.store.comchecks.delEnrollment(tx, old);
+      if (welcome) ctx.store.comchecks.putEnrollment(tx, enrollmentFor(rec, now));
+      await tx.commit();
       await ctx.events.memberChanged(m.list, m.email, 'key-updated');
+      if (welcome) await ctx.events.outbox?.(m.list);
       return enrolled(rec, info, now);
     },
 
     async 'member.rm'({ list, email }) {
       const m = await requireMember(list, email);
-      await ctx.store.members.del(ctx.store.tx(), m.list, m.email).commit();
+      const tx = ctx.store.members.del(ctx.store.tx(), m.list, m.email);
+      const enrollment = await ctx.store.comchecks.enrollment(m.list, m.email);
+      if (enrollment) ctx.store.comchecks.delEnrollment(tx, enrollment);
+      await tx.commit();
       await ctx.events.memberChanged(m.list, m.email, 'removed');
       return { list: m.list, email: m.email };
     },

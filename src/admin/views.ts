@@ -32,6 +32,7 @@ export function listDetails(rec: ListRecord, members: number): ListDetails {
     postAddress: rec.address,
     ownerAddress: serviceAddress(rec.address, 'owner'),
     requestAddress: serviceAddress(rec.address, 'request'),
+    comcheckAddress: serviceAddress(rec.address, 'comcheck'),
   };
 }
 

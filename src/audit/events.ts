@@ -34,12 +34,34 @@ export interface AdminEvent {
   detail?: string;
 }
 
+/** Com-checks, enrollment confirmations, key-expiry warnings and key requests by mail. */
+export type ComcheckEvent = {
+  action:
+    | 'run-started'
+    | 'ping-sent'
+    | 'reply'
+    | 'reply-ignored'
+    | 'window-closed'
+    | 'welcome-sent'
+    | 'enrollment-confirmed'
+    | 'enrollment-unconfirmed'
+    | 'expiry-warning'
+    | 'key-request';
+  runId?: string | null;
+  member?: string | null;
+  /** What happened: replied, late, unverified, duplicate, updated, refused, ... */
+  result?: string | null;
+  reason?: string | null;
+  count?: number | null;
+  fingerprint?: string | null;
+};
+
 export interface AuditEvents {
   message: MessageEvent;
   delivery: DeliveryEvent;
   bounce: { messageId: string | null; recipient: string | null; kind: string; status: string | null; diagnostic: string | null };
   admin: AdminEvent;
-  comcheck: Record<string, string | number | boolean | null>;
+  comcheck: ComcheckEvent;
 }
 
 export type AuditType = keyof AuditEvents;

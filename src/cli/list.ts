@@ -33,6 +33,7 @@ function detailLines(l: ListDetails): string[] {
     ...fields([
       ['owner address', l.ownerAddress],
       ['request address', l.requestAddress],
+      ['com-check address', l.comcheckAddress],
     ]),
     'options:',
     ...opts,

@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT_USAGE } from '../errors.js';
 import { VERSION } from '../admin/admin.js';
+import { comcheckCommand } from './comcheck.js';
+import { directoryCommand } from './directory.js';
 import { initCommand } from './init.js';
 import { listCommand } from './list.js';
 import { logCommand } from './log.js';
@@ -47,6 +49,8 @@ await yargs(stdinValues(hideBin(process.argv)))
   .command(memberCommand)
   .command(logCommand)
   .command(queueCommand)
+  .command(comcheckCommand)
+  .command(directoryCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .version(VERSION)

@@ -202,9 +202,24 @@ const rm: CommandModule<GlobalArgs, MemberArgs> = {
   }),
 };
 
+const confirm: CommandModule<GlobalArgs, MemberArgs & { json?: boolean }> = {
+  command: 'confirm <list> <email>',
+  describe: 'activate a pending member without their signed reply (recorded in the log)',
+  builder: (y) =>
+    y
+      .positional('list', { type: 'string', demandOption: true })
+      .positional('email', { type: 'string', demandOption: true })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' }) as Argv<MemberArgs & { json?: boolean }>,
+  handler: action(async (argv, config) => {
+    const m = await withAdmin(config, (c) => c.call('member.confirm', { list: argv.list, email: argv.email }));
+    if (argv.json) return printJson(m);
+    printLines([`confirmed ${m.email} on ${m.list} (status ${m.status})`]);
+  }),
+};
+
 export const memberCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'member <command>',
   describe: 'enroll and manage members and their keys',
-  builder: (y) => y.command(add).command(ls).command(show).command(updateKey).command(rm).demandCommand(1, 'name a member command'),
+  builder: (y) => y.command(add).command(ls).command(show).command(updateKey).command(rm).command(confirm).demandCommand(1, 'name a member command'),
   handler: () => {},
 };

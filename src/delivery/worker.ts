@@ -12,7 +12,7 @@ import { keyProblem } from '../queue/list-mail.js';
 import type { SentJournal } from '../queue/sent-journal.js';
 import type { Queued } from '../queue/queue.js';
 import type { DeliveryKey } from '../store/deliveries.js';
-import { FINAL_STATES, type DeliveryRecord, type DeliveryState } from '../store/records.js';
+import { FINAL_STATES, type DeliveryRecord, type DeliveryState, type MessageKind } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { TimeHeap } from '../util/heap.js';
 import { classifyDelivery } from './classify.js';
@@ -37,6 +37,9 @@ export interface WorkerDeps {
   /** Where a smarthost's 250 is noted synchronously, before the store update (see SentJournal). */
   journal?: SentJournal;
 }
+
+/** Kinds of list mail a pending (unconfirmed) member still receives. */
+const TO_PENDING_MEMBERS: readonly MessageKind[] = ['welcome', 'request-reply', 'key-warning'];
 
 const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
 
@@ -204,7 +207,8 @@ export class DeliveryWorker {
       await this.finish(rec, 'skipped', null, 'no longer a member of the list');
       return;
     }
-    if (member.status !== 'active') {
+    // A pending member receives only the mail that is about their own enrollment and key.
+    if (member.status !== 'active' && !TO_PENDING_MEMBERS.includes(ctx.record.kind)) {
       await this.finish(rec, 'skipped', null, 'membership not confirmed');
       return;
     }

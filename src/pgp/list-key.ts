@@ -15,6 +15,9 @@ export interface GenerateListKeyInput {
   name: string;
   address: string;
   passphrase: string;
+  /** Further addresses the key should carry a user ID for (the list's service addresses), so mail
+   * clients find the list key when a member replies to a com-check or writes to -request. */
+  aliases?: readonly string[];
   /** Creation time of the key and its self-signatures. */
   now?: Date;
 }
@@ -44,7 +47,7 @@ export async function generateListKey(input: GenerateListKeyInput): Promise<Gene
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'curve25519Legacy',
-    userIDs: [{ name, email: address }],
+    userIDs: [{ name, email: address }, ...(input.aliases ?? []).map((email) => ({ name, email }))],
     passphrase: input.passphrase,
     keyExpirationTime: 0,
     date: input.now ?? new Date(),

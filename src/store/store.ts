@@ -1,6 +1,7 @@
 import { openRoot, type Root } from './db.js';
 import { AuditRepo } from './audit.js';
 import { GroupCommitter, type Build } from './commit.js';
+import { ComchecksRepo } from './comchecks.js';
 import { DeliveriesRepo } from './deliveries.js';
 import { ListsRepo } from './lists.js';
 import { MembersRepo } from './members.js';
@@ -17,6 +18,7 @@ export class Store {
   readonly deliveries: DeliveriesRepo;
   readonly replay: ReplayRepo;
   readonly audit: AuditRepo;
+  readonly comchecks: ComchecksRepo;
   private readonly committer: GroupCommitter;
 
   private constructor(private readonly root: Root) {
@@ -26,6 +28,7 @@ export class Store {
     this.deliveries = new DeliveriesRepo(root);
     this.replay = new ReplayRepo(root);
     this.audit = new AuditRepo(root);
+    this.comchecks = new ComchecksRepo(root);
     this.committer = new GroupCommitter(root);
   }
 

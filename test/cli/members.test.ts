@@ -183,7 +183,7 @@ describe('cli: remailer member', function () {
         name: 'Carol',
         team: 'CERT-C',
         role: 'alternate',
-        status: 'active',
+        status: 'pending',
         fingerprint: carolFpr,
         algorithm: 'ed25519/cv25519',
         keyExpires: null,
@@ -253,7 +253,7 @@ describe('cli: remailer member', function () {
       expect(header).to.match(/^EMAIL\s+NAME\s+TEAM\s+ROLE\s+STATUS\s+FINGERPRINT\s+EXPIRES$/);
       expect(rows).to.have.length(6);
       const aliceRow = rows.find((l) => l.startsWith('alice@example.org'));
-      expect(aliceRow).to.match(/Alice Member\s+CERT-A\s+representative\s+active\s+[0-9A-F]{40}\s+never$/);
+      expect(aliceRow).to.match(/Alice Member\s+CERT-A\s+representative\s+pending\s+[0-9A-F]{40}\s+never$/);
       const ms = await members();
       expect(ms.map((m) => m.email).sort()).to.deep.equal(
         ['alice@example.org', 'bob@example.org', 'carol@example.org', 'later@team-l.test', 'mallory@example.org', 'soon@team-s.test'],

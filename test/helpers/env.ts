@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { PublicKey } from 'openpgp';
 import type { AdminClient, EnrollResult } from '../../src/admin/api.js';
+import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { connectControl, type ControlClient } from '../../src/control/client.js';
-import { Daemon } from '../../src/daemon.js';
+import { Daemon, type DaemonOptions } from '../../src/daemon.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import type { MemberRole } from '../../src/store/records.js';
 import { makeMember, readPublic, type TestMember } from './keys.js';
@@ -21,12 +22,25 @@ export class TestEnv {
   admin!: ControlClient;
   config!: Config;
   readonly sink = new Sink();
+  clock: Clock | undefined;
+  scheduler: DaemonOptions['scheduler'];
   private constructor(readonly dir: string) {}
 
   static async start(
-    opts: { extraConfig?: string; log?: boolean; smtp?: { maxMessageBytes?: number }; /** delivery.retry, default [1s] */ retry?: string } = {},
+    opts: {
+      extraConfig?: string;
+      log?: boolean;
+      smtp?: { maxMessageBytes?: number };
+      /** The daemon's clock (a ManualClock where windows and expiry matter). */
+      clock?: Clock;
+      scheduler?: DaemonOptions['scheduler'];
+      /** delivery.retry, default [1s] */
+      retry?: string;
+    } = {},
   ): Promise<TestEnv> {
     const env = new TestEnv(tmpDir());
+    env.clock = opts.clock;
+    env.scheduler = opts.scheduler;
     await env.sink.start();
     const file = writeConfig(
       env.dir,
@@ -48,7 +62,12 @@ export class TestEnv {
 
   async boot(log: Logger = silentLogger): Promise<void> {
     this.admin?.close();
-    this.daemon = await Daemon.start(this.config, { log, env: { ...process.env, ...PASSPHRASE_ENV } });
+    this.daemon = await Daemon.start(this.config, {
+      log,
+      env: { ...process.env, ...PASSPHRASE_ENV },
+      ...(this.clock ? { clock: this.clock } : {}),
+      ...(this.scheduler ? { scheduler: this.scheduler } : {}),
+    });
     const c = await connectControl(this.config.socketPath);
     if (!c) throw new Error('control socket did not answer');
     this.admin = c;
@@ -79,9 +98,11 @@ export class TestEnv {
     });
   }
 
-  /** A list with n members, all enrolled and (since confirmation is its own test) active. */
+  /** A list with n members, all enrolled and (since confirmation is its own test) active:
+   * confirm-enrollment is turned off before they are added. */
   async listWithMembers(n: number, address = 'csirt@lists.test'): Promise<{ listKey: PublicKey; members: TestMember[] }> {
     const listKey = await this.createList(address);
+    await this.admin.call('list.set', { address, option: 'confirm-enrollment', value: 'false' });
     const members: TestMember[] = [];
     for (let i = 0; i < n; i++) {
       const m = await makeMember(`member${i}@team${i}.test`, `Member ${i}`);

@@ -34,9 +34,17 @@ export async function decryptCopy(
   armored: string,
   member: PrivateKey,
   listKey: PublicKey,
+  /** Verify as of this time (the daemon's ManualClock may be ahead of the real one). */
+  date?: Date,
 ): Promise<{ data: Uint8Array; signedByList: boolean }> {
   const message = await openpgp.readMessage({ armoredMessage: armored });
-  const { data, signatures } = await openpgp.decrypt({ message, decryptionKeys: member, verificationKeys: listKey, format: 'binary' });
+  const { data, signatures } = await openpgp.decrypt({
+    message,
+    decryptionKeys: member,
+    verificationKeys: listKey,
+    format: 'binary',
+    ...(date ? { date } : {}),
+  });
   let signedByList = false;
   for (const s of signatures) {
     try {

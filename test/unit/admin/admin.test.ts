@@ -93,10 +93,33 @@ describe('admin: operations on the store (in-process)', function () {
       const r = await admin.call('member.add', { list: LIST, email: 'alice@example.org', key: key('alice.pub.asc'), role: 'owner' });
       const rec = await store.members.get(LIST, 'alice@example.org');
       expect(rec?.v).to.equal(MEMBER_RECORD_VERSION);
-      expect(rec).to.deep.include({ role: 'owner', status: 'active', keyAlgorithm: 'ed25519/cv25519', enrolledAt: '2026-01-01T00:00:00.000Z', allowUidMismatch: false });
+      // confirm-enrollment is on by default: pending until the member answers the welcome.
+      expect(rec).to.deep.include({ role: 'owner', status: 'pending', keyAlgorithm: 'ed25519/cv25519', enrolledAt: '2026-01-01T00:00:00.000Z', allowUidMismatch: false });
       expect(rec?.fingerprint).to.equal(r.fingerprint);
       expect(rec?.publicKey).to.match(/^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
       expect(events).to.deep.equal(['added alice@example.org']);
+      // The welcome waits in the store for the daemon (no daemon here), without any token yet.
+      expect(await store.comchecks.enrollment(LIST, 'alice@example.org')).to.deep.include({ fingerprint: r.fingerprint, tokenHash: null, queuedAs: null });
+    });
+
+    it('member.add with confirm-enrollment off stores an active member and no welcome', async () => {
+      await admin.call('list.set', { address: LIST, option: 'confirm-enrollment', value: 'off' });
+      await admin.call('member.add', { list: LIST, email: 'alice@example.org', key: key('alice.pub.asc') });
+      expect((await store.members.get(LIST, 'alice@example.org'))?.status).to.equal('active');
+      expect(await store.comchecks.enrollment(LIST, 'alice@example.org')).to.equal(undefined);
+    });
+
+    it('member.confirm activates a pending member, drops the welcome and records the override in the log', async () => {
+      await admin.call('member.add', { list: LIST, email: 'alice@example.org', key: key('alice.pub.asc') });
+      const m = await admin.call('member.confirm', { list: LIST, email: 'alice@example.org' });
+      expect(m.status).to.equal('active');
+      expect(await store.comchecks.enrollment(LIST, 'alice@example.org')).to.equal(undefined);
+      const log = await store.audit.all(LIST);
+      const last = log[log.length - 1];
+      expect(last?.type).to.equal('admin');
+      expect(last?.payload).to.deep.include({ action: 'member-confirm', member: 'alice@example.org' });
+      const again = await rejection(admin.call('member.confirm', { list: LIST, email: 'alice@example.org' }));
+      expect(again.message).to.match(/already active/);
     });
 
     it('the expiring-soon fixture (expires 2026-01-15) is enrolled on 2026-01-01 with a warning', async () => {
