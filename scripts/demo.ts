@@ -40,7 +40,7 @@ function heading(text: string): void {
   console.log(`\n[${step}/${STEPS}] ${text}`);
 }
 function say(text = ''): void {
-  console.log(text === '' ? '' : `      ${text.replace(/\n/g, '\n      ')}`);
+  console.log(text.trim() === '' ? '' : `      ${text.replace(/\n/g, '\n      ')}`);
 }
 class DemoError extends Error {}
 function fail(text: string): never {
