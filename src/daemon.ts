@@ -7,6 +7,7 @@ import { AuditLog } from './audit/log.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/load.js';
 import { ControlServer } from './control/server.js';
+import { BounceHandler } from './delivery/bounces.js';
 import { OwnerNotices } from './delivery/notices.js';
 import { createSmarthost, type Smarthost } from './delivery/transport.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -17,10 +18,12 @@ import { PublicKeyCache } from './pgp/key-cache.js';
 import { assertKeysDirPrivate } from './pgp/keyfiles.js';
 import { ListKeyring } from './pgp/keyring.js';
 import { requirePassphrase } from './pgp/passphrase.js';
+import { scheduleRetention, type ScheduledJob } from './jobs/retention.js';
 import { InboundPipeline } from './pipeline/inbound.js';
 import type { Envelope, InboundPort } from './pipeline/types.js';
 import { ListMailer } from './queue/list-mail.js';
 import { Queue } from './queue/queue.js';
+import { SentJournal } from './queue/sent-journal.js';
 import { closeServer, createSmtpServer, listen } from './smtp/server.js';
 import { StoreLockedError } from './store/db.js';
 import { Store } from './store/store.js';
@@ -60,6 +63,8 @@ class Inflight implements InboundPort {
  */
 export class Daemon {
   private stopping: Promise<void> | null = null;
+  /** Scheduled jobs (log retention); stopped before the store closes. */
+  private jobs: ScheduledJob[] = [];
 
   private constructor(
     readonly config: Config,
@@ -112,12 +117,29 @@ export class Daemon {
         if (!mailer) throw new Error('mailer not ready');
         return mailer;
       }, log);
-      const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random });
+      const journal = new SentJournal(SentJournal.pathIn(config.dataDir));
+      const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random, journal });
       cleanup.unshift(() => worker.stop());
       const onQueued = worker.add.bind(worker);
-      mailer = new ListMailer(queue, keyring, clock, config.smtp.hostname, random, onQueued);
+      mailer = new ListMailer(queue, keyring, keys, clock, config.smtp.hostname, random, onQueued);
 
-      const pipeline = new InboundPipeline({ store, keyring, keys, queue, audit, clock, log, config, random, onQueued });
+      const bounces = new BounceHandler(store, audit, notices, clock, log);
+      const pipeline = new InboundPipeline({
+        store,
+        keyring,
+        keys,
+        queue,
+        audit,
+        clock,
+        log,
+        config,
+        random,
+        onQueued,
+        notices,
+        services: {
+          bounce: (raw, env, list) => bounces.handle(raw, env.target.token ?? '', list),
+        },
+      });
       const inflight = new Inflight(pipeline);
 
       const events: AdminEvents = {
@@ -131,8 +153,17 @@ export class Daemon {
           log.info('LIST_DELETED', { list: address });
         },
         memberChanged: async (list, email, change) => log.info('MEMBER_CHANGED', { list, member: email, change }),
+        queueRetry: async (keys) => {
+          worker.retryNow(keys);
+          log.info('QUEUE_RETRY', { deliveries: keys.length });
+        },
+        queueDrop: async (keys) => {
+          const busy = worker.cancel(keys);
+          log.info('QUEUE_DROP', { deliveries: keys.length - busy.length, inFlight: busy.length });
+          return busy;
+        },
       };
-      const api = createAdmin({ config, store, clock, passphrase, events, startedAt });
+      const api = createAdmin({ config, store, clock, passphrase, events, startedAt, audit });
       fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
       const control = new ControlServer(config.socketPath, api, log);
       await control.listen();
@@ -152,6 +183,8 @@ export class Daemon {
       );
       const smtpPort = await listen(smtp, config.smtp.host, config.smtp.port);
       const resumed = await worker.start();
+      const retention = scheduleRetention({ store, audit, clock, log });
+      cleanup.unshift(() => retention.stop());
 
       log.info('STARTED', {
         pid: process.pid,
@@ -161,7 +194,9 @@ export class Daemon {
         resumed,
         socket: config.socketPath,
       });
-      return new Daemon(config, store, keyring, worker, notices, smtpPort, smtp, inflight, smarthost, control, log);
+      const daemon = new Daemon(config, store, keyring, worker, notices, smtpPort, smtp, inflight, smarthost, control, log);
+      daemon.jobs = [retention];
+      return daemon;
     } catch (err) {
       for (const fn of cleanup) await fn();
       throw err;
@@ -174,6 +209,7 @@ export class Daemon {
       this.stopping = (async () => {
         await closeServer(this.smtp);
         await this.inflight.drain();
+        for (const job of this.jobs) await job.stop();
         await this.notices.flush();
         await this.worker.stop();
         this.smarthost.close();

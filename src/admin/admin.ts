@@ -1,14 +1,21 @@
+import { AuditLog } from '../audit/log.js';
 import type { AdminApi, AdminClient, Args, Op, Result } from './api.js';
 import type { AdminContext } from './context.js';
 import { listOps } from './lists.js';
+import { logOps } from './log.js';
 import { memberOps } from './members.js';
+import { queueOps } from './queue.js';
 
 export const VERSION = '0.1.0';
 
 export function createAdmin(ctx: AdminContext): AdminApi {
+  // Direct mode holds the store alone, so its own AuditLog cannot fork a chain.
+  const audit = ctx.audit ?? new AuditLog(ctx.store);
   return {
     ...listOps(ctx),
     ...memberOps(ctx),
+    ...logOps(ctx, audit),
+    ...queueOps(ctx, audit),
     async 'daemon.status'() {
       return { pid: process.pid, startedAt: ctx.startedAt.toISOString(), version: VERSION };
     },

@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/tx.js';
 import type { Undo } from '../store/commit.js';
-import { appendEntry, type ChainEntry, type Checkpoint } from './chain.js';
+import { appendEntry, recordCheckpoint, type ChainEntry, type Checkpoint } from './chain.js';
 import type { AuditEvents, AuditType } from './events.js';
 
 /**
@@ -27,6 +27,21 @@ export class AuditLog {
     if (!this.heads.has(list)) throw new Error(`audit head of ${list} not loaded`);
     const prev = this.heads.get(list) ?? null;
     const entry = appendEntry(prev, type, payload, at);
+    this.store.audit.put(tx, list, entry);
+    this.heads.set(list, entry);
+    undo(() => this.heads.set(list, prev));
+    return entry;
+  }
+
+  /**
+   * Inside a commit build: step 1 of the retention protocol (chain.ts), the chained record that
+   * vouches for `checkpoint`. It goes through the cached head like any other append, so it cannot
+   * fork the chain while the daemon appends concurrently.
+   */
+  appendCheckpoint(tx: Tx, undo: Undo, list: string, checkpoint: Checkpoint, at: Date): ChainEntry {
+    if (!this.heads.has(list)) throw new Error(`audit head of ${list} not loaded`);
+    const prev = this.heads.get(list) ?? null;
+    const entry = recordCheckpoint(prev, checkpoint, at);
     this.store.audit.put(tx, list, entry);
     this.heads.set(list, entry);
     undo(() => this.heads.set(list, prev));

@@ -5,7 +5,9 @@ import { EXIT_USAGE } from '../errors.js';
 import { VERSION } from '../admin/admin.js';
 import { initCommand } from './init.js';
 import { listCommand } from './list.js';
+import { logCommand } from './log.js';
 import { memberCommand } from './member.js';
+import { queueCommand } from './queue.js';
 import { serveCommand } from './serve.js';
 
 /**
@@ -43,6 +45,8 @@ await yargs(stdinValues(hideBin(process.argv)))
   .command(serveCommand)
   .command(listCommand)
   .command(memberCommand)
+  .command(logCommand)
+  .command(queueCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .version(VERSION)

@@ -38,6 +38,7 @@ async function handle(api: AdminApi, req: ControlRequest, log: Logger): Promise<
 /** The daemon's side of the admin socket. */
 export class ControlServer {
   private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
 
   constructor(
     private readonly socketPath: string,
@@ -66,6 +67,8 @@ export class ControlServer {
   }
 
   private connection(sock: net.Socket): void {
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
     let buf = '';
     sock.setEncoding('utf8');
     sock.on('error', () => sock.destroy());
@@ -95,7 +98,10 @@ export class ControlServer {
     const s = this.server;
     this.server = null;
     if (!s) return;
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    // An idle CLI connection must not hold the daemon's shutdown open.
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const sock of this.sockets) sock.destroy();
+    await closed;
     fs.rmSync(this.socketPath, { force: true });
   }
 }

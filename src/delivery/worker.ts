@@ -9,6 +9,7 @@ import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
 import { retryDecision } from '../queue/backoff.js';
 import { keyProblem } from '../queue/list-mail.js';
+import type { SentJournal } from '../queue/sent-journal.js';
 import type { Queued } from '../queue/queue.js';
 import type { DeliveryKey } from '../store/deliveries.js';
 import { FINAL_STATES, type DeliveryRecord, type DeliveryState } from '../store/records.js';
@@ -33,6 +34,8 @@ export interface WorkerDeps {
   random: RandomSource;
   /** Math.random-like source for back-off jitter. */
   jitter?: () => number;
+  /** Where a smarthost's 250 is noted synchronously, before the store update (see SentJournal). */
+  journal?: SentJournal;
 }
 
 const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
@@ -47,7 +50,14 @@ const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
  */
 export class DeliveryWorker {
   private readonly heap = new TimeHeap<DeliveryKey>();
-  private readonly scheduled = new Set<string>();
+  /** Due time of each scheduled key; a heap item with another time is stale (rescheduled earlier). */
+  private readonly scheduled = new Map<string, number>();
+  /** Keys being delivered now: never run twice at once. */
+  private readonly active = new Set<string>();
+  /** Keys between the last cancellation check and the recorded outcome (the copy is with the smarthost). */
+  private readonly handingOver = new Set<string>();
+  /** Dropped by an operator while scheduled or being prepared: never handed over, nothing recorded. */
+  private readonly cancelled = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly contexts: ContextCache;
   private timer: NodeJS.Timeout | null = null;
@@ -60,6 +70,7 @@ export class DeliveryWorker {
 
   /** Resume everything that was queued, sending or deferred when the daemon stopped. */
   async start(): Promise<number> {
+    await this.applyJournal();
     const keys = await this.d.store.deliveries.pendingKeys();
     for (const k of keys) {
       const rec = await this.d.store.deliveries.get(k);
@@ -69,6 +80,19 @@ export class DeliveryWorker {
     }
     this.pump();
     return keys.length;
+  }
+
+  /** Copies the previous run handed off but did not record: they went out, never send them again. */
+  private async applyJournal(): Promise<void> {
+    const journal = this.d.journal;
+    if (!journal) return;
+    for (const e of journal.read()) {
+      const rec = await this.d.store.deliveries.get(e);
+      if (!rec || FINAL_STATES.includes(rec.state)) continue;
+      await this.finish(rec, 'sent', e.reply, null);
+      this.d.log.info('SENT_RECOVERED', { id: e.messageId, to: e.recipient });
+    }
+    journal.open();
   }
 
   /** A message was just queued: keep its context in memory and start on its copies. */
@@ -92,10 +116,25 @@ export class DeliveryWorker {
     }
   }
 
-  /** Operator retry: try these deliveries now. */
+  /** Operator retry: try these deliveries now, even those already scheduled for later. */
   retryNow(keys: readonly DeliveryKey[]): void {
     for (const k of keys) this.schedule(k, 0);
     this.pump();
+  }
+
+  /**
+   * Operator drop, called before the dropped records are written. A copy already with the
+   * smarthost cannot be stopped: those keys are returned and their outcome is recorded as usual.
+   * Every other key is never handed over by this worker again, and whatever it was about to record
+   * for it is not written, so the operator's record stands.
+   */
+  cancel(keys: readonly DeliveryKey[]): DeliveryKey[] {
+    const busy: DeliveryKey[] = [];
+    for (const k of keys) {
+      if (this.handingOver.has(dkey(k))) busy.push(k);
+      else this.cancelled.add(dkey(k));
+    }
+    return busy;
   }
 
   get inFlight(): number {
@@ -108,8 +147,9 @@ export class DeliveryWorker {
 
   private schedule(k: DeliveryKey, at: number): void {
     const id = dkey(k);
-    if (this.scheduled.has(id)) return;
-    this.scheduled.add(id);
+    const current = this.scheduled.get(id);
+    if (current !== undefined && current <= at) return;
+    this.scheduled.set(id, at);
     this.heap.push(at, k);
   }
 
@@ -122,12 +162,19 @@ export class DeliveryWorker {
       if (at === undefined || at > now) break;
       const k = this.heap.pop();
       if (!k) break;
-      this.scheduled.delete(dkey(k));
+      const id = dkey(k);
+      if (this.scheduled.get(id) !== at) continue;
+      this.scheduled.delete(id);
+      // Already being delivered: that run records the outcome and schedules what follows.
+      if (this.active.has(id)) continue;
+      this.active.add(id);
       const p: Promise<void> = this.deliver(k)
         .catch((err: unknown) => {
           this.d.log.error('DELIVERY_CRASHED', { id: k.messageId, to: k.recipient, error: err instanceof Error ? err.message : String(err) });
         })
         .finally(() => {
+          this.active.delete(id);
+          this.handingOver.delete(id);
           this.running.delete(p);
           this.pump();
         });
@@ -174,7 +221,7 @@ export class DeliveryWorker {
       await this.finish(rec, 'skipped', null, 'membership not confirmed');
       return;
     }
-    const problem = await keyProblem(member, now);
+    const problem = await keyProblem(this.d.keys, member, now);
     if (problem) {
       await this.finish(rec, 'skipped', null, `${problem} (sent nothing; update the key with "remailer member update-key")`);
       if (ctx.record.kind !== 'notice') this.d.notices.report(rec.list, `${rec.recipient}: not sent, ${problem}`);
@@ -185,7 +232,8 @@ export class DeliveryWorker {
     // Count the attempt before the hand-off: a copy that crashes the daemon cannot loop forever.
     const attempt: DeliveryRecord = { ...rec, state: 'sending', attempts: rec.attempts + 1, updatedAt: now.toISOString() };
     await store.commit((tx) => {
-      store.deliveries.put(tx, attempt);
+      // Checked inside the build: builds run in commit order, so a drop is never overwritten.
+      if (!this.cancelled.has(dkey(k))) store.deliveries.put(tx, attempt);
     });
 
     let raw: Uint8Array;
@@ -200,11 +248,16 @@ export class DeliveryWorker {
       return;
     }
 
+    if (this.cancelled.has(dkey(k))) return;
+    this.handingOver.add(dkey(k));
     const result = await this.d.smarthost.send({ from: verpAddress(rec.list, rec.verp), to: rec.recipient, raw });
     const c = classifyDelivery(result);
+    // No await between the 250 and this line: the duplicate window is as short as it can be.
+    if (c.kind === 'sent') this.d.journal?.noteSent({ messageId: rec.messageId, recipient: rec.recipient, at: new Date().toISOString(), reply: c.reply });
     const after = this.d.clock.now();
     if (c.kind === 'sent') {
       await this.finish(attempt, 'sent', c.reply, null);
+      this.d.journal?.persisted();
       log.info('SENT', { id: rec.messageId, to: rec.recipient, attempts: attempt.attempts });
     } else if (c.kind === 'permanent') {
       await this.finish(attempt, 'failed', c.reply, c.reply);
@@ -234,7 +287,7 @@ export class DeliveryWorker {
 
   private async finish(rec: DeliveryRecord, state: DeliveryState, reply: string | null, reason: string | null): Promise<void> {
     await this.persist(rec, state, reply, reason, null);
-    if ((await this.d.store.deliveries.countPending(rec.messageId)) === 0) {
+    if (!(await this.d.store.deliveries.hasPending(rec.messageId))) {
       this.contexts.drop(rec.messageId);
       await this.d.store.commit((tx) => {
         this.d.store.messages.dropBody(tx, rec.messageId);
@@ -262,6 +315,8 @@ export class DeliveryWorker {
     };
     await this.d.audit.prepare(rec.list);
     await this.d.store.commit((tx, undo) => {
+      // Dropped before the hand-off: the operator's "failed" is the record, not this.
+      if (this.cancelled.has(dkey(rec))) return;
       this.d.store.deliveries.put(tx, updated);
       this.d.audit.append(
         tx,
@@ -280,5 +335,6 @@ export class DeliveryWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await Promise.allSettled([...this.running]);
+    this.d.journal?.close();
   }
 }

@@ -1,24 +1,67 @@
 import * as openpgp from 'openpgp';
 import type { PublicKey } from 'openpgp';
+import { checkKeyUsable, type KeyUsability } from './key-check.js';
+import { strictConfig } from './config.js';
+
+interface Entry {
+  armored: string;
+  key: PublicKey;
+  /** The key was found usable at `from` and stays so until `until` (its earliest expiry, capped). */
+  usable?: { from: number; until: number };
+}
+
+/** Usability is re-checked at least this often even for keys that never expire. */
+const RECHECK_MS = 60 * 60 * 1000;
 
 /**
- * Parsed public keys by fingerprint and armored text. Parsing an armored key costs about a
- * millisecond; a busy list would otherwise parse every member's key for every message.
+ * Members' public keys, parsed once, with their usability remembered until the key (or its
+ * encryption subkey) expires. Parsing an armored key and verifying its self-signatures costs
+ * milliseconds; without this cache a message to a hundred members would spend most of its time
+ * re-checking keys that have not changed. A changed armored text (update-key) is a cache miss.
  */
 export class PublicKeyCache {
-  private readonly keys = new Map<string, { armored: string; key: PublicKey }>();
+  private readonly keys = new Map<string, Entry>();
 
   constructor(private readonly max = 10_000) {}
 
-  async get(fingerprint: string, armored: string): Promise<PublicKey> {
+  private async entry(fingerprint: string, armored: string): Promise<Entry> {
     const hit = this.keys.get(fingerprint);
-    if (hit && hit.armored === armored) return hit.key;
-    const key = await openpgp.readKey({ armoredKey: armored });
+    if (hit && hit.armored === armored) return hit;
+    const key = await openpgp.readKey({ armoredKey: armored, config: strictConfig() });
     if (this.keys.size >= this.max) {
       const oldest = this.keys.keys().next();
       if (!oldest.done) this.keys.delete(oldest.value);
     }
-    this.keys.set(fingerprint, { armored, key });
-    return key;
+    const e: Entry = { armored, key };
+    this.keys.set(fingerprint, e);
+    return e;
   }
+
+  async get(fingerprint: string, armored: string): Promise<PublicKey> {
+    return (await this.entry(fingerprint, armored)).key;
+  }
+
+  /** Whether the key can be encrypted to at `now`: expired or revoked keys never can. */
+  async usable(fingerprint: string, armored: string, now: Date): Promise<KeyUsability> {
+    const e = await this.entry(fingerprint, armored);
+    const t = now.getTime();
+    if (e.usable && t >= e.usable.from && t < e.usable.until) return { ok: true };
+    const r = await checkKeyUsable(armored, now);
+    if (r.ok) e.usable = { from: t, until: Math.min(t + RECHECK_MS, await earliestExpiry(e.key, now)) };
+    else delete e.usable;
+    return r;
+  }
+}
+
+async function earliestExpiry(key: PublicKey, now: Date): Promise<number> {
+  const config = strictConfig();
+  let until = Infinity;
+  const primary = await key.getExpirationTime(undefined, config);
+  if (primary instanceof Date) until = Math.min(until, primary.getTime());
+  if (primary === null) return now.getTime();
+  const enc = await key.getEncryptionKey(undefined, now, undefined, config);
+  const sub = await enc.getExpirationTime(now, config);
+  if (sub instanceof Date) until = Math.min(until, sub.getTime());
+  if (sub === null) return now.getTime();
+  return until;
 }

@@ -1,7 +1,7 @@
 import type { SessionKey } from 'openpgp';
 import type { Clock } from '../clock.js';
 import { buildInnerMessage, newMessageId, type RandomSource } from '../mime/index.js';
-import { checkKeyUsable } from '../pgp/key-check.js';
+import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
 import { sealForList } from '../pgp/fanout.js';
 import { withDefaults } from '../policy/options.js';
@@ -30,8 +30,8 @@ export interface ListMail {
 }
 
 /** Why a member's key cannot be used now, or null when it can. */
-export async function keyProblem(m: MemberRecord, now: Date): Promise<string | null> {
-  const u = await checkKeyUsable(m.publicKey, now);
+export async function keyProblem(keys: PublicKeyCache, m: MemberRecord, now: Date): Promise<string | null> {
+  const u = await keys.usable(m.fingerprint, m.publicKey, now);
   if (u.ok) return null;
   return u.reason === 'expired'
     ? 'the key has expired'
@@ -42,10 +42,10 @@ export async function keyProblem(m: MemberRecord, now: Date): Promise<string | n
         : 'the key is not valid';
 }
 
-export async function recipientsFor(members: readonly MemberRecord[], now: Date): Promise<NewRecipient[]> {
+export async function recipientsFor(keys: PublicKeyCache, members: readonly MemberRecord[], now: Date): Promise<NewRecipient[]> {
   return Promise.all(
     members.map(async (m) => {
-      const problem = await keyProblem(m, now);
+      const problem = await keyProblem(keys, m, now);
       return problem ? { email: m.email, fingerprint: m.fingerprint, skip: problem } : { email: m.email, fingerprint: m.fingerprint };
     }),
   );
@@ -59,6 +59,7 @@ export class ListMailer {
   constructor(
     private readonly queue: Queue,
     private readonly keyring: ListKeyring,
+    private readonly keys: PublicKeyCache,
     private readonly clock: Clock,
     private readonly hostname: string,
     private readonly random: RandomSource,
@@ -113,7 +114,7 @@ export class ListMailer {
       headers: storeHeaders(outer),
       body: sealed.body,
       listPkesk: sealed.listPkesk,
-      recipients: await recipientsFor(mail.to, now),
+      recipients: await recipientsFor(this.keys, mail.to, now),
     });
     this.onQueued(queued, sealed.sessionKey, sealed.body);
     return queued;

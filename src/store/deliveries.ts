@@ -63,9 +63,8 @@ export class DeliveriesRepo {
     return out;
   }
 
-  async countPending(messageId: string): Promise<number> {
-    let n = 0;
-    for await (const _ of this.pending.keys(prefixRange(messageId))) n++;
-    return n;
+  async hasPending(messageId: string): Promise<boolean> {
+    for await (const _ of this.pending.keys({ ...prefixRange(messageId), limit: 1 })) return true;
+    return false;
   }
 }

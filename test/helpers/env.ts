@@ -23,7 +23,9 @@ export class TestEnv {
   readonly sink = new Sink();
   private constructor(readonly dir: string) {}
 
-  static async start(opts: { extraConfig?: string; log?: boolean; smtp?: { maxMessageBytes?: number } } = {}): Promise<TestEnv> {
+  static async start(
+    opts: { extraConfig?: string; log?: boolean; smtp?: { maxMessageBytes?: number }; /** delivery.retry, default [1s] */ retry?: string } = {},
+  ): Promise<TestEnv> {
     const env = new TestEnv(tmpDir());
     await env.sink.start();
     const file = writeConfig(
@@ -35,7 +37,7 @@ export class TestEnv {
         ...(opts.smtp?.maxMessageBytes ? [`  maxMessageBytes: ${opts.smtp.maxMessageBytes}`] : []),
         'delivery:',
         `  port: ${env.sink.port}`,
-        '  retry: [1s]',
+        `  retry: ${opts.retry ?? '[1s]'}`,
         opts.extraConfig ?? '',
       ].join('\n'),
     );
@@ -45,6 +47,7 @@ export class TestEnv {
   }
 
   async boot(log: Logger = silentLogger): Promise<void> {
+    this.admin?.close();
     this.daemon = await Daemon.start(this.config, { log, env: { ...process.env, ...PASSPHRASE_ENV } });
     const c = await connectControl(this.config.socketPath);
     if (!c) throw new Error('control socket did not answer');

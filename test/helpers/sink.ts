@@ -50,6 +50,8 @@ export class Sink {
         });
       },
     });
+    // A client that dies mid-transaction (the crash tests kill the daemon) is not an error here.
+    server.on('error', () => undefined);
     this.server = server;
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
     const addr = server.server.address();

@@ -1,0 +1,39 @@
+import { createAdmin, directClient } from '../../src/admin/admin.js';
+import type { AdminClient } from '../../src/admin/api.js';
+import { NO_EVENTS } from '../../src/admin/context.js';
+import { systemClock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config/load.js';
+import { Store } from '../../src/store/store.js';
+import { PASSPHRASE_ENV } from './env.js';
+import type { Sink } from './sink.js';
+import { writeConfig } from './tmp.js';
+
+/**
+ * An installation on disk for tests that run the daemon as a child process (crash, shutdown):
+ * a config pointing at the sink, and the list and members created with the daemon stopped,
+ * through the same admin operations the CLI uses.
+ */
+export function installConfig(dir: string, sink: Sink, extra = ''): { file: string; config: Config } {
+  const file = writeConfig(
+    dir,
+    ['smtp:', '  port: 0', '  hostname: lists.test', 'delivery:', `  port: ${sink.port}`, '  retry: [1s]', extra].join('\n'),
+  );
+  return { file, config: loadConfig({ configPath: file }) };
+}
+
+export async function withStore<T>(config: Config, fn: (admin: AdminClient) => Promise<T>): Promise<T> {
+  const store = await Store.open(config.dataDir);
+  try {
+    const api = createAdmin({
+      config,
+      store,
+      clock: systemClock,
+      passphrase: async () => PASSPHRASE_ENV.REMAILER_KEY_PASSPHRASE,
+      events: NO_EVENTS,
+      startedAt: new Date(),
+    });
+    return await fn(directClient(api));
+  } finally {
+    await store.close();
+  }
+}
