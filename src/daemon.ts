@@ -144,7 +144,6 @@ export class Daemon {
         config,
         random,
         onQueued,
-        notices,
         services: {
           ...comchecks.services,
           bounce: (raw, env, list) => bounces.handle(raw, env.target.token ?? '', list),

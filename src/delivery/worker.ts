@@ -100,10 +100,23 @@ export class DeliveryWorker {
 
   /** A message was just queued: keep its context in memory and start on its copies. */
   add(q: Queued, sessionKey: SessionKey, body: Uint8Array): void {
+    this.reportSkipped(q);
     if (q.deliveries.every((d) => d.state !== 'queued')) return;
     this.contexts.put(q.message, sessionKey, body);
     for (const d of q.deliveries) if (d.state === 'queued') this.schedule(d, 0);
     this.pump();
+  }
+
+  /**
+   * Members skipped when the message was queued (their key expired or was revoked since
+   * enrollment) get nothing: the daemon's log and the owners hear of it, as for a skip at delivery.
+   */
+  private reportSkipped(q: Queued): void {
+    for (const d of q.deliveries) {
+      if (d.state !== 'skipped') continue;
+      this.d.log.warn('SKIPPED', { id: d.messageId, to: d.recipient, reason: d.reason });
+      if (q.message.kind !== 'notice') this.d.notices.report(d.list, `${d.recipient}: not sent, ${d.reason ?? 'skipped'}`);
+    }
   }
 
   /** Operator retry: try these deliveries now, even those already scheduled for later. */
@@ -216,6 +229,7 @@ export class DeliveryWorker {
     if (problem) {
       await this.finish(rec, 'skipped', null, `${problem} (sent nothing; update the key with "remailer member update-key")`);
       if (ctx.record.kind !== 'notice') this.d.notices.report(rec.list, `${rec.recipient}: not sent, ${problem}`);
+      log.warn('SKIPPED', { id: rec.messageId, to: rec.recipient, reason: problem });
       return;
     }
 

@@ -32,8 +32,6 @@ export interface PipelineDeps {
   config: Config;
   random: RandomSource;
   onQueued: OnQueued;
-  /** Where owners' notices go (members skipped because their key can no longer be used). */
-  notices: { report(list: string, line: string): void };
   /** Mail to a list's service addresses other than post/owner (bounces, com-check replies, requests). */
   services?: Partial<Record<'bounce' | 'comcheck' | 'request', (raw: Buffer, env: Envelope, list: ListRecord) => Promise<Reply>>>;
 }
@@ -161,9 +159,6 @@ export class InboundPipeline implements InboundPort {
       replayDigest: digest,
     });
     this.d.onQueued(queued, sealed.sessionKey, sealed.body);
-    for (const d of queued.deliveries) {
-      if (d.state === 'skipped') this.d.notices.report(list.address, `${d.recipient}: not sent, ${d.reason ?? 'skipped'}`);
-    }
     this.d.log.info('ACCEPTED', {
       list: list.address,
       id: queued.message.id,
