@@ -83,6 +83,8 @@ export class TestEnv {
 
   async createList(address = 'csirt@lists.test', name = 'CSIRT Test'): Promise<PublicKey> {
     await this.admin.call('list.create', { address, name, owners: [] });
+    // Members enrolled in these tests are active at once; enrollment confirmation has its own tests.
+    await this.admin.call('list.set', { address, option: 'confirm-enrollment', value: 'false' });
     const k = await this.admin.call('list.key', { address });
     return readPublic(k.armored);
   }
@@ -98,11 +100,9 @@ export class TestEnv {
     });
   }
 
-  /** A list with n members, all enrolled and (since confirmation is its own test) active:
-   * confirm-enrollment is turned off before they are added. */
+  /** A list with n members, all enrolled and (since confirmation is its own test) active. */
   async listWithMembers(n: number, address = 'csirt@lists.test'): Promise<{ listKey: PublicKey; members: TestMember[] }> {
     const listKey = await this.createList(address);
-    await this.admin.call('list.set', { address, option: 'confirm-enrollment', value: 'false' });
     const members: TestMember[] = [];
     for (let i = 0; i < n; i++) {
       const m = await makeMember(`member${i}@team${i}.test`, `Member ${i}`);
