@@ -152,7 +152,9 @@ interface Daemon {
 
 function startDaemon(config: string): Promise<Daemon> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+    // BENCH_NODE_ARGS lets a profiling run pass e.g. --cpu-prof to the daemon.
+    const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', config], {
       env: { ...process.env, REMAILER_KEY_PASSPHRASE: PASSPHRASE, REMAILER_CONFIG: '' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -165,7 +165,10 @@ export class Daemon {
           await comchecks.scheduler.reload(address);
           log.info('LIST_DELETED', { list: address });
         },
-        memberChanged: async (list, email, change) => log.info('MEMBER_CHANGED', { list, member: email, change }),
+        memberChanged: async (list, email, change) => {
+          worker.membersChanged(list);
+          log.info('MEMBER_CHANGED', { list, member: email, change });
+        },
         queueRetry: async (keys) => {
           worker.retryNow(keys);
           log.info('QUEUE_RETRY', { deliveries: keys.length });

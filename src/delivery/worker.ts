@@ -12,7 +12,7 @@ import { keyProblem } from '../queue/list-mail.js';
 import type { SentJournal } from '../queue/sent-journal.js';
 import type { Queued } from '../queue/queue.js';
 import type { DeliveryKey } from '../store/deliveries.js';
-import { FINAL_STATES, type DeliveryRecord, type DeliveryState, type MessageKind } from '../store/records.js';
+import { FINAL_STATES, type DeliveryRecord, type DeliveryState, type MemberRecord, type MessageKind } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { TimeHeap } from '../util/heap.js';
 import { classifyDelivery } from './classify.js';
@@ -43,6 +43,9 @@ const TO_PENDING_MEMBERS: readonly MessageKind[] = ['welcome', 'request-reply', 
 
 const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
 
+/** How stale the worker's view of a list's members may get (changes through the CLI apply at once). */
+const MEMBER_TTL_MS = 2000;
+
 /**
  * The delivery worker: claims due deliveries in time order, makes each recipient's copy (one
  * public-key operation: wrap the shared session key), hands it to the smarthost and records the
@@ -63,6 +66,14 @@ export class DeliveryWorker {
   private readonly cancelled = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly contexts: ContextCache;
+  /** Deliveries of each message this worker has not yet seen become final: when none are left, the
+   * store is asked once and the message's body is dropped. */
+  private readonly open = new Map<string, Set<string>>();
+  /** Delivery records as this worker last wrote them: the worker is their only writer while they
+   * are pending (an operator's retry or drop goes through retryNow/cancel, which forget them). */
+  private readonly records = new Map<string, DeliveryRecord>();
+  /** Members per list, re-read at most every MEMBER_TTL_MS and at once after a change. */
+  private readonly members = new Map<string, { at: number; byEmail: Map<string, MemberRecord> }>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = false;
@@ -102,6 +113,7 @@ export class DeliveryWorker {
   add(q: Queued, sessionKey: SessionKey, body: Uint8Array): void {
     this.reportSkipped(q);
     if (q.deliveries.every((d) => d.state !== 'queued')) return;
+    for (const d of q.deliveries) if (d.state === 'queued') this.records.set(dkey(d), d);
     this.contexts.put(q.message, sessionKey, body);
     for (const d of q.deliveries) if (d.state === 'queued') this.schedule(d, 0);
     this.pump();
@@ -121,7 +133,10 @@ export class DeliveryWorker {
 
   /** Operator retry: try these deliveries now, even those already scheduled for later. */
   retryNow(keys: readonly DeliveryKey[]): void {
-    for (const k of keys) this.schedule(k, 0);
+    for (const k of keys) {
+      this.records.delete(dkey(k));
+      this.schedule(k, 0);
+    }
     this.pump();
   }
 
@@ -134,6 +149,7 @@ export class DeliveryWorker {
   cancel(keys: readonly DeliveryKey[]): DeliveryKey[] {
     const busy: DeliveryKey[] = [];
     for (const k of keys) {
+      this.records.delete(dkey(k));
       if (this.handingOver.has(dkey(k))) busy.push(k);
       else this.cancelled.add(dkey(k));
     }
@@ -150,6 +166,9 @@ export class DeliveryWorker {
 
   private schedule(k: DeliveryKey, at: number): void {
     const id = dkey(k);
+    let open = this.open.get(k.messageId);
+    if (!open) this.open.set(k.messageId, (open = new Set()));
+    open.add(k.recipient);
     const current = this.scheduled.get(id);
     if (current !== undefined && current <= at) return;
     this.scheduled.set(id, at);
@@ -203,8 +222,11 @@ export class DeliveryWorker {
 
   private async deliver(k: DeliveryKey): Promise<void> {
     const { store, clock, log } = this.d;
-    const rec = await store.deliveries.get(k);
-    if (!rec || FINAL_STATES.includes(rec.state)) return;
+    const rec = this.records.get(dkey(k)) ?? (await store.deliveries.get(k));
+    if (!rec || FINAL_STATES.includes(rec.state)) {
+      this.records.delete(dkey(k));
+      return;
+    }
     const now = clock.now();
     if (rec.state === 'deferred' && rec.nextAttemptAt && Date.parse(rec.nextAttemptAt) > now.getTime()) {
       this.schedule(k, Date.parse(rec.nextAttemptAt));
@@ -215,7 +237,7 @@ export class DeliveryWorker {
       await this.finish(rec, 'failed', null, 'the queued message is missing from the store');
       return;
     }
-    const member = await store.members.get(rec.list, rec.recipient);
+    const member = await this.member(rec.list, rec.recipient);
     if (!member) {
       await this.finish(rec, 'skipped', null, 'no longer a member of the list');
       return;
@@ -239,6 +261,7 @@ export class DeliveryWorker {
       // Checked inside the build: builds run in commit order, so a drop is never overwritten.
       if (!this.cancelled.has(dkey(k))) store.deliveries.put(tx, attempt);
     });
+    this.records.set(dkey(k), attempt);
 
     let raw: Uint8Array;
     try {
@@ -289,8 +312,33 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * A member's current record. A removal or a key change shows within MEMBER_TTL_MS at worst; a
+   * member who looks absent or unconfirmed is read again at once, so one just confirmed is never
+   * skipped on a stale view.
+   */
+  private async member(list: string, email: string): Promise<MemberRecord | undefined> {
+    const now = Date.now();
+    const cached = this.members.get(list);
+    const hit = cached && now - cached.at <= MEMBER_TTL_MS ? cached.byEmail.get(email) : undefined;
+    if (hit && hit.status === 'active') return hit;
+    const all = await this.d.store.members.ofList(list);
+    const fresh = { at: now, byEmail: new Map(all.map((m) => [m.email, m])) };
+    this.members.set(list, fresh);
+    return fresh.byEmail.get(email);
+  }
+
+  /** Members of a list changed (added, removed, key updated, confirmed): read them again. */
+  membersChanged(list: string): void {
+    this.members.delete(list);
+  }
+
   private async finish(rec: DeliveryRecord, state: DeliveryState, reply: string | null, reason: string | null): Promise<void> {
     await this.persist(rec, state, reply, reason, null);
+    const open = this.open.get(rec.messageId);
+    open?.delete(rec.recipient);
+    if (open && open.size > 0) return;
+    this.open.delete(rec.messageId);
     if (!(await this.d.store.deliveries.hasPending(rec.messageId))) {
       this.contexts.drop(rec.messageId);
       await this.d.store.commit((tx) => {
@@ -322,6 +370,8 @@ export class DeliveryWorker {
       // Dropped before the hand-off: the operator's "failed" is the record, not this.
       if (this.cancelled.has(dkey(rec))) return;
       this.d.store.deliveries.put(tx, updated);
+      if (FINAL_STATES.includes(state)) this.records.delete(dkey(rec));
+      else this.records.set(dkey(rec), updated);
       this.d.audit.append(
         tx,
         undo,

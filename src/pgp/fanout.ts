@@ -12,6 +12,7 @@ import * as openpgp from 'openpgp';
 import type { PrivateKey, PublicKey, SessionKey, SignaturePacket } from 'openpgp';
 import { BodyArmorer } from './armor-writer.js';
 import { strictConfig } from './config.js';
+import { nativeRecipient, nativeWrap, type NativeRecipient } from './native-wrap.js';
 import { scanPackets, Tag } from './packets.js';
 
 export interface SealedForList {
@@ -64,6 +65,8 @@ export async function recoverSessionKey(input: { listPkesk: Uint8Array; listKey:
  */
 export async function wrapForRecipient(sessionKey: SessionKey, recipientKey: PublicKey, now: Date = new Date()): Promise<Uint8Array> {
   if (sessionKey.aeadAlgorithm) throw new Error('AEAD session keys would need SEIPD v2, which GnuPG 2.2 cannot read');
+  const native = await nativeRecipientFor(recipientKey, now);
+  if (native) return nativeWrap(native, sessionKey.data, sessionKey.algorithm);
   return openpgp.encryptSessionKey({
     data: sessionKey.data,
     algorithm: sessionKey.algorithm,
@@ -72,6 +75,31 @@ export async function wrapForRecipient(sessionKey: SessionKey, recipientKey: Pub
     date: now,
     config: strictConfig(),
   });
+}
+
+/** Which subkey a key encrypts to is settled by openpgp.js (validity, expiry, revocation, our
+ * algorithm policy); the native path only takes over the arithmetic. The choice is remembered until
+ * that subkey or the key could expire, and at most an hour. */
+const RECHECK_MS = 60 * 60 * 1000;
+const nativeRecipients = new WeakMap<PublicKey, { from: number; until: number; recipient: NativeRecipient | null }>();
+
+async function nativeRecipientFor(key: PublicKey, now: Date): Promise<NativeRecipient | null> {
+  const t = now.getTime();
+  const hit = nativeRecipients.get(key);
+  if (hit && t >= hit.from && t < hit.until) return hit.recipient;
+  const config = strictConfig();
+  // Throws for a key with no usable encryption subkey at `now`: never a plaintext fall-back.
+  const enc = await key.getEncryptionKey(undefined, now, undefined, config);
+  const recipient = enc.keyPacket.version === 4 ? nativeRecipient(enc.keyPacket.write()) : null;
+  let until = t + RECHECK_MS;
+  if ('bindingSignatures' in enc) {
+    const subExpiry = await enc.getExpirationTime(now, config);
+    if (subExpiry instanceof Date) until = Math.min(until, subExpiry.getTime());
+  }
+  const keyExpiry = await key.getExpirationTime(undefined, config);
+  if (keyExpiry instanceof Date) until = Math.min(until, keyExpiry.getTime());
+  nativeRecipients.set(key, { from: t, until, recipient });
+  return recipient;
 }
 
 /** The shared body's armor work, done once per body (the same Uint8Array object) and dropped with it. */
