@@ -237,7 +237,7 @@ export class DeliveryWorker {
       await this.finish(rec, 'failed', null, 'the queued message is missing from the store');
       return;
     }
-    const member = await this.member(rec.list, rec.recipient);
+    const member = await this.member(rec.list, rec.recipient, rec.fingerprint);
     if (!member) {
       await this.finish(rec, 'skipped', null, 'no longer a member of the list');
       return;
@@ -313,15 +313,15 @@ export class DeliveryWorker {
   }
 
   /**
-   * A member's current record. A removal or a key change shows within MEMBER_TTL_MS at worst; a
-   * member who looks absent or unconfirmed is read again at once, so one just confirmed is never
-   * skipped on a stale view.
+   * A member's current record. The cached view is used only when it agrees with the delivery (an
+   * active member with the key the message was queued for); anything else (a member just confirmed,
+   * a key just changed) is read again at once. A removal shows within MEMBER_TTL_MS at worst.
    */
-  private async member(list: string, email: string): Promise<MemberRecord | undefined> {
+  private async member(list: string, email: string, fingerprint: string): Promise<MemberRecord | undefined> {
     const now = Date.now();
     const cached = this.members.get(list);
     const hit = cached && now - cached.at <= MEMBER_TTL_MS ? cached.byEmail.get(email) : undefined;
-    if (hit && hit.status === 'active') return hit;
+    if (hit && hit.status === 'active' && hit.fingerprint === fingerprint) return hit;
     const all = await this.d.store.members.ofList(list);
     const fresh = { at: now, byEmail: new Map(all.map((m) => [m.email, m])) };
     this.members.set(list, fresh);
