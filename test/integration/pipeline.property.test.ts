@@ -28,8 +28,10 @@ const RANK: Record<string, number> = { 'TLP:CLEAR': 0, 'TLP:GREEN': 1, 'TLP:AMBE
 function oracle(s: Spec): boolean {
   if (s.loop || s.autoReply) return false;
   if (s.form === 'plain' || !s.encryptToList) return false;
-  if (s.signer !== 'sender') return false;
-  if (s.envelope !== 'sender' || s.from !== 'sender') return false;
+  // Whose key signed: 'sender' signs with the From address's own key (see build()).
+  const signedBy = s.signer === 'sender' ? s.from : s.signer === 'other-member' ? 'other-member' : s.signer === 'outsider' ? 'stranger' : 'nobody';
+  if (s.from === 'outsider' || s.envelope !== s.from) return false;
+  if (signedBy !== s.from) return false;
   const rank = RANK[s.label];
   if (rank === undefined) return false; // unlabelled (AMBERISH is no label): require-tlp
   return rank <= 3;
