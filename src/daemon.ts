@@ -200,6 +200,18 @@ export class Daemon {
       );
       const smtpPort = await listen(smtp, config.smtp.host, config.smtp.port);
       const resumed = await worker.start();
+      // Parse and check members' keys in the background, so the first messages after a start do
+      // not pay for it (a hundred keys take a few hundred milliseconds).
+      void (async () => {
+        const t = Date.now();
+        let n = 0;
+        for (const l of lists) {
+          const ms = await store.members.ofList(l.address);
+          n += ms.length;
+          await keys.warm(ms.map((m) => ({ fingerprint: m.fingerprint, armored: m.publicKey })), clock.now());
+        }
+        log.debug('KEYS_WARMED', { keys: n, ms: Date.now() - t });
+      })().catch(() => undefined);
       const retention = scheduleRetention({ store, audit, clock, log });
       cleanup.unshift(() => retention.stop());
       await comchecks.start();

@@ -1,6 +1,6 @@
 import * as openpgp from 'openpgp';
 import type { PublicKey } from 'openpgp';
-import { checkKeyUsable, type KeyUsability } from './key-check.js';
+import { checkParsedKeyUsable, type KeyUsability } from './key-check.js';
 import { strictConfig } from './config.js';
 
 interface Entry {
@@ -21,12 +21,30 @@ const RECHECK_MS = 60 * 60 * 1000;
  */
 export class PublicKeyCache {
   private readonly keys = new Map<string, Entry>();
+  /** Parses in progress, so a burst of messages to a cold cache parses each key once. */
+  private readonly loading = new Map<string, Promise<Entry>>();
 
   constructor(private readonly max = 10_000) {}
 
   private async entry(fingerprint: string, armored: string): Promise<Entry> {
     const hit = this.keys.get(fingerprint);
     if (hit && hit.armored === armored) return hit;
+    const id = `${fingerprint}\x00${armored.length}`;
+    const pending = this.loading.get(id);
+    if (pending) {
+      const e = await pending;
+      if (e.armored === armored) return e;
+    }
+    const p = this.parse(fingerprint, armored);
+    this.loading.set(id, p);
+    try {
+      return await p;
+    } finally {
+      this.loading.delete(id);
+    }
+  }
+
+  private async parse(fingerprint: string, armored: string): Promise<Entry> {
     const key = await openpgp.readKey({ armoredKey: armored, config: strictConfig() });
     if (this.keys.size >= this.max) {
       const oldest = this.keys.keys().next();
@@ -41,12 +59,17 @@ export class PublicKeyCache {
     return (await this.entry(fingerprint, armored)).key;
   }
 
+  /** Parse and check every key given, ahead of the first message that needs them. */
+  async warm(keys: ReadonlyArray<{ fingerprint: string; armored: string }>, now: Date): Promise<void> {
+    for (const k of keys) await this.usable(k.fingerprint, k.armored, now).catch(() => undefined);
+  }
+
   /** Whether the key can be encrypted to at `now`: expired or revoked keys never can. */
   async usable(fingerprint: string, armored: string, now: Date): Promise<KeyUsability> {
     const e = await this.entry(fingerprint, armored);
     const t = now.getTime();
     if (e.usable && t >= e.usable.from && t < e.usable.until) return { ok: true };
-    const r = await checkKeyUsable(armored, now);
+    const r = await checkParsedKeyUsable(e.key, now);
     if (r.ok) e.usable = { from: t, until: Math.min(t + RECHECK_MS, await earliestExpiry(e.key, now)) };
     else delete e.usable;
     return r;

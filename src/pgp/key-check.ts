@@ -98,6 +98,11 @@ export async function checkKeyUsable(armored: string, now: Date): Promise<KeyUsa
   } catch {
     return { ok: false, reason: 'invalid' };
   }
+  return checkParsedKeyUsable(key, now);
+}
+
+/** The same check for a key already parsed (the daemon keeps members' keys parsed). */
+export async function checkParsedKeyUsable(key: PublicKey, now: Date): Promise<KeyUsability> {
   if (key.isPrivate()) return { ok: false, reason: 'invalid' };
   const problem = await primaryKeyProblem(key, now);
   if (problem) return { ok: false, reason: problem.kind };
