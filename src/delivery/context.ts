@@ -1,5 +1,5 @@
 import type { SessionKey } from 'openpgp';
-import { prepareOuter, type OuterFactory, type RandomSource } from '../mime/index.js';
+import { prepareOuterParts, type OuterPartsFactory, type RandomSource } from '../mime/index.js';
 import { recoverSessionKey } from '../pgp/fanout.js';
 import type { ListKeyring } from '../pgp/keyring.js';
 import { sharedHeaders } from '../queue/headers.js';
@@ -11,7 +11,7 @@ export interface MessageContext {
   record: MessageRecord;
   sessionKey: SessionKey;
   body: Uint8Array;
-  outer: OuterFactory;
+  outer: OuterPartsFactory;
 }
 
 /**
@@ -30,7 +30,7 @@ export class ContextCache {
   ) {}
 
   put(record: MessageRecord, sessionKey: SessionKey, body: Uint8Array): MessageContext {
-    const ctx = { record, sessionKey, body, outer: prepareOuter(sharedHeaders(record.headers), this.random) };
+    const ctx = { record, sessionKey, body, outer: prepareOuterParts(sharedHeaders(record.headers), this.random) };
     this.insert(ctx);
     return ctx;
   }

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { RandomSource } from '../mime/index.js';
-import { assembleArmored, wrapForRecipient } from '../pgp/fanout.js';
+import { Readable } from 'node:stream';
+import { assembleArmoredParts, wrapForRecipient } from '../pgp/fanout.js';
 import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
 import { retryDecision } from '../queue/backoff.js';
@@ -263,12 +264,13 @@ export class DeliveryWorker {
     });
     this.records.set(dkey(k), attempt);
 
-    let raw: Uint8Array;
+    let raw: Readable;
     try {
       const key = await this.d.keys.get(member.fingerprint, member.publicKey);
       const pkesk = await wrapForRecipient(ctx.sessionKey, key, now);
       const to = member.name ? { name: member.name, address: member.email } : member.email;
-      raw = ctx.outer(to, assembleArmored(pkesk, ctx.body));
+      // The copy as a stream of parts: the body's base64 is shared by every copy, never copied.
+      raw = Readable.from(ctx.outer(to, assembleArmoredParts(pkesk, ctx.body)), { objectMode: false });
     } catch (err) {
       // Never a plaintext fall-back: a copy that cannot be encrypted is not sent.
       await this.finish(attempt, 'skipped', null, `cannot encrypt to the member's key: ${err instanceof Error ? err.message : String(err)}`);

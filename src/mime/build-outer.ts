@@ -88,41 +88,79 @@ const END = '-----END PGP MESSAGE-----';
  * and returns a factory that only formats To and splices in the armored ciphertext, so the
  * per-recipient cost is a few small string operations and one concat.
  */
+interface Template {
+  prefix: Buffer;
+  middle: Buffer;
+  closing: Buffer;
+  delimiter: string;
+}
+
+function template(shared: SharedOuterHeaders, random: RandomSource): Template {
+  const fields = renderSharedOuterFields(shared);
+  const boundary = newBoundary(random);
+  const [from, ...rest] = fields;
+  const crlf = (s: string): string => `${s}\r\n`;
+  const prefix = Buffer.from(crlf((from as RenderedField).field), 'latin1');
+  const middle = Buffer.from(
+    rest.map((f) => crlf(f.field)).join('') +
+      crlf('MIME-Version: 1.0') +
+      crlf(paramField('Content-Type', 'multipart/encrypted', [['protocol', 'application/pgp-encrypted'], ['boundary', boundary]])) +
+      crlf('') +
+      crlf('This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)') +
+      crlf(`--${boundary}`) +
+      crlf('Content-Type: application/pgp-encrypted') +
+      crlf('Content-Description: PGP/MIME version identification') +
+      crlf('') +
+      crlf('Version: 1') +
+      crlf('') +
+      crlf(`--${boundary}`) +
+      crlf('Content-Type: application/octet-stream; name="encrypted.asc"') +
+      crlf('Content-Description: OpenPGP encrypted message') +
+      crlf('Content-Disposition: inline; filename="encrypted.asc"') +
+      crlf(''),
+    'latin1',
+  );
+  return { prefix, middle, closing: Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'), delimiter: `--${boundary}` };
+}
+
+function toFieldOf(to: MailboxInput | string): Buffer {
+  const mailbox = typeof to === 'string' ? { address: to } : to;
+  return Buffer.from(`${addressListField('To', [mailbox])}\r\n`, 'latin1');
+}
+
+/**
+ * Renders everything the copies share once (header fields, boundary, the RFC 3156 control part)
+ * and returns a factory that only formats To and splices in the armored ciphertext, so the
+ * per-recipient cost is a few small string operations and one concat.
+ */
 export function prepareOuter(shared: SharedOuterHeaders, random: RandomSource): OuterFactory {
   return guard('outer message', () => {
-    const fields = renderSharedOuterFields(shared);
-    const boundary = newBoundary(random);
-    const [from, ...rest] = fields;
-    const crlf = (s: string): string => `${s}\r\n`;
-    const prefix = Buffer.from(crlf((from as RenderedField).field), 'latin1');
-    const middle = Buffer.from(
-      rest.map((f) => crlf(f.field)).join('') +
-        crlf('MIME-Version: 1.0') +
-        crlf(paramField('Content-Type', 'multipart/encrypted', [['protocol', 'application/pgp-encrypted'], ['boundary', boundary]])) +
-        crlf('') +
-        crlf('This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)') +
-        crlf(`--${boundary}`) +
-        crlf('Content-Type: application/pgp-encrypted') +
-        crlf('Content-Description: PGP/MIME version identification') +
-        crlf('') +
-        crlf('Version: 1') +
-        crlf('') +
-        crlf(`--${boundary}`) +
-        crlf('Content-Type: application/octet-stream; name="encrypted.asc"') +
-        crlf('Content-Description: OpenPGP encrypted message') +
-        crlf('Content-Disposition: inline; filename="encrypted.asc"') +
-        crlf(''),
-      'latin1',
-    );
-    const closing = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1');
-    const delimiter = `--${boundary}`;
-
+    const t = template(shared, random);
     return (to, armored) =>
       guard('outer message', () => {
-        const mailbox = typeof to === 'string' ? { address: to } : to;
-        const toField = Buffer.from(crlf(addressListField('To', [mailbox])), 'latin1');
-        const body = checkArmor(armored, delimiter);
-        return Buffer.concat([prefix, toField, middle, body, closing]);
+        const body = checkArmor(armored, t.delimiter);
+        return Buffer.concat([t.prefix, toFieldOf(to), t.middle, body, t.closing]);
+      });
+  });
+}
+
+/**
+ * The same message as a list of buffers, for large bodies: the armor comes in parts (the body's
+ * base64 is one Buffer shared by every copy, see pgp/armor-writer.ts) and is never copied or
+ * joined; the parts go to the socket as they are. Each part is checked once (the shared one is
+ * remembered), so a 10 MiB body costs its checks once per message, not once per member.
+ */
+export type OuterPartsFactory = (to: MailboxInput | string, armor: readonly Uint8Array[]) => Buffer[];
+
+export function prepareOuterParts(shared: SharedOuterHeaders, random: RandomSource): OuterPartsFactory {
+  return guard('outer message', () => {
+    const t = template(shared, random);
+    return (to, armor) =>
+      guard('outer message', () => {
+        const parts = armor.map(asBuffer);
+        checkArmorParts(parts);
+        // The armor's last CRLF is the one that belongs to the closing delimiter.
+        return [t.prefix, toFieldOf(to), t.middle, ...parts, t.closing.subarray(2)];
       });
   });
 }
@@ -130,6 +168,60 @@ export function prepareOuter(shared: SharedOuterHeaders, random: RandomSource): 
 /** One copy without a template; for a single message (a notice, a test). */
 export function buildOuterMessage(shared: SharedOuterHeaders, to: MailboxInput | string, armored: string | Uint8Array, random: RandomSource): Uint8Array {
   return prepareOuter(shared, random)(to, armored);
+}
+
+/** What one armor part looks like, remembered for parts shared by many copies. */
+interface PartShape {
+  /** Characters before its first CRLF (all of it when it has none). */
+  lead: number;
+  /** Characters after its last CRLF; -1 when it has no CRLF. */
+  trail: number;
+  /** Longest line strictly inside it. */
+  inner: number;
+}
+const shapes = new WeakMap<Buffer, PartShape>();
+/** Armor is base64, "=", "-", spaces and letters of the BEGIN/END lines: nothing else, and CRLF only. */
+const NOT_ARMOR = /[^A-Za-z0-9+/= \r\n-]|\r(?!\n)|(?<!\r)\n/;
+
+function shapeOf(part: Buffer): PartShape {
+  const known = shapes.get(part);
+  if (known) return known;
+  const text = part.toString('latin1');
+  if (NOT_ARMOR.test(text)) throw new MimeError('unsafe-value', 'ciphertext is not 7-bit armor with CRLF line ends');
+  let inner = 0;
+  const first = text.indexOf('\r\n');
+  let last = first;
+  for (let at = first; at !== -1; ) {
+    const next = text.indexOf('\r\n', at + 2);
+    if (next === -1) break;
+    inner = Math.max(inner, next - at - 2);
+    last = next;
+    at = next;
+  }
+  const shape = first === -1 ? { lead: text.length, trail: -1, inner: 0 } : { lead: first, trail: text.length - last - 2, inner };
+  shapes.set(part, shape);
+  return shape;
+}
+
+function checkArmorParts(parts: readonly Buffer[]): void {
+  if (parts.length === 0) throw new MimeError('unsafe-value', 'no ciphertext');
+  let open = 0;
+  for (const p of parts) {
+    const s = shapeOf(p);
+    if (s.trail === -1) {
+      open += s.lead;
+    } else {
+      if (open + s.lead > 998 || s.inner > 998) throw new MimeError('unsafe-value', 'ciphertext line longer than 998 octets');
+      open = s.trail;
+    }
+    if (open > 998) throw new MimeError('unsafe-value', 'ciphertext line longer than 998 octets');
+  }
+  const head = asBuffer(parts[0] as Uint8Array).toString('latin1', 0, BEGIN.length);
+  const lastPart = parts[parts.length - 1] as Buffer;
+  const tail = lastPart.toString('latin1', Math.max(0, lastPart.length - END.length - 2));
+  if (head !== BEGIN || tail !== `${END}\r\n`) throw new MimeError('unsafe-value', 'ciphertext is not one armored OpenPGP message');
+  // The MIME boundary holds "_" (newBoundary), which armor never does (NOT_ARMOR): it cannot occur
+  // in a part or across two.
 }
 
 /**

@@ -42,8 +42,27 @@ export function armorMessage(bytes: Uint8Array): string {
   return BEGIN + wrap(base64(bytes), LINE) + checksumLine(crc24(bytes)) + END;
 }
 
+/** Lines of `LINE` characters with CRLF ends, the first one `firstLine` long, as bytes. */
+function wrapCrlf(b64: string, firstLine: number): Buffer {
+  if (b64.length === 0) return Buffer.alloc(0);
+  const lines = 1 + Math.ceil(Math.max(0, b64.length - firstLine) / LINE);
+  const out = Buffer.allocUnsafe(b64.length + 2 * lines);
+  let at = out.write(b64.slice(0, firstLine), 0, 'latin1');
+  at = out.writeUInt16BE(0x0d0a, at);
+  for (let i = firstLine; i < b64.length; i += LINE) {
+    at += out.write(b64.slice(i, i + LINE), at, 'latin1');
+    at = out.writeUInt16BE(0x0d0a, at);
+  }
+  return out.subarray(0, at);
+}
+
+const BEGIN_CRLF = Buffer.from('-----BEGIN PGP MESSAGE-----\r\n\r\n', 'latin1');
+const END_CRLF = '-----END PGP MESSAGE-----\r\n';
+
 export class BodyArmorer {
   private readonly body: Uint8Array;
+  /** CRLF tails as bytes, for armorParts: one Buffer shared by every copy with that alignment. */
+  private readonly tailBuffers = new Map<string, Buffer>();
   private readonly bodyCrcFromZero: number;
   private readonly shift: ReturnType<typeof zeroBytesShift>;
   /** Wrapped base64 of body[k..], keyed by `${k}:${first-line room}`. */
@@ -66,6 +85,36 @@ export class BodyArmorer {
     const full = head.length - partial;
     const crc = crc24Combine(crc24Update(CRC24_INIT, prefix), this.bodyCrcFromZero, this.shift);
     return BEGIN + wrap(head.slice(0, full), LINE) + head.slice(full) + this.tail(k, partial) + checksumLine(crc) + END;
+  }
+
+  /**
+   * The same armor as armor(prefix), with CRLF line ends, as three Buffers: the copy's own head,
+   * the body's base64 (shared, never copied per recipient) and the checksum and END line. For
+   * large bodies this is what keeps a fan-out of 10 MiB to a hundred members in bounded memory.
+   */
+  armorParts(prefix: Uint8Array): Buffer[] {
+    const k = (3 - (prefix.length % 3)) % 3;
+    if (this.body.length < k) {
+      return [Buffer.from(armorMessage(concatBytes([prefix, this.body])).replace(/\n/g, '\r\n'), 'latin1')];
+    }
+    const head = base64(concatBytes([prefix, this.body.subarray(0, k)]));
+    const partial = head.length % LINE;
+    const full = head.length - partial;
+    const crc = crc24Combine(crc24Update(CRC24_INIT, prefix), this.bodyCrcFromZero, this.shift);
+    const headBuf = Buffer.concat([BEGIN_CRLF, wrapCrlf(head.slice(0, full), LINE), Buffer.from(head.slice(full), 'latin1')]);
+    const foot = Buffer.from(checksumLine(crc).replace('\n', '\r\n') + END_CRLF, 'latin1');
+    return [headBuf, this.tailBuffer(k, partial), foot];
+  }
+
+  private tailBuffer(k: number, partial: number): Buffer {
+    const key = `${k}:${partial}`;
+    let tail = this.tailBuffers.get(key);
+    if (tail === undefined) {
+      const b64 = base64(this.body.subarray(k));
+      tail = b64.length === 0 ? Buffer.from(partial > 0 ? '\r\n' : '', 'latin1') : wrapCrlf(b64, LINE - partial);
+      this.tailBuffers.set(key, tail);
+    }
+    return tail;
   }
 
   private tail(k: number, partial: number): string {

@@ -110,6 +110,18 @@ const armorers = new WeakMap<Uint8Array, BodyArmorer>();
  * must not be modified after its first use here (its armor is cached).
  */
 export function assembleArmored(pkesk: Uint8Array, body: Uint8Array): string {
+  return armorerFor(pkesk, body).armor(pkesk);
+}
+
+/**
+ * The same armored message with CRLF line ends, as parts: the recipient's head, the body's
+ * base64 (one Buffer shared by every copy of the message) and the footer. See BodyArmorer.
+ */
+export function assembleArmoredParts(pkesk: Uint8Array, body: Uint8Array): Buffer[] {
+  return armorerFor(pkesk, body).armorParts(pkesk);
+}
+
+function armorerFor(pkesk: Uint8Array, body: Uint8Array): BodyArmorer {
   const packets = scanPackets(pkesk);
   if (packets.length === 0 || !packets.every((p) => p.tag === Tag.pkesk)) throw new Error('assembleArmored: first argument must be PKESK packets');
   assertSinglePacket(body, Tag.seipd, 'sealed body');
@@ -118,7 +130,7 @@ export function assembleArmored(pkesk: Uint8Array, body: Uint8Array): string {
     armorer = new BodyArmorer(body);
     armorers.set(body, armorer);
   }
-  return armorer.armor(pkesk);
+  return armorer;
 }
 
 function assertSinglePacket(bytes: Uint8Array, tag: number, what: string): void {

@@ -104,7 +104,7 @@ export class Queue {
     const anyToSend = deliveries.some((d) => d.state === 'queued');
     await this.store.commit((tx, undo) => {
       this.store.messages.put(tx, message, anyToSend ? m.body : undefined);
-      for (const d of deliveries) this.store.deliveries.put(tx, d);
+      for (const d of deliveries) this.store.deliveries.create(tx, d);
       if (m.replayDigest) this.store.replay.put(tx, m.list, m.replayDigest, { v: 1, at, messageId: id });
       this.audit.append(tx, undo, m.list, 'message', event, now);
       for (const d of deliveries) {

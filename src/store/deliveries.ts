@@ -37,12 +37,18 @@ export class DeliveriesRepo {
   }
 
   /** Writes the record and keeps both indexes in step with its state. */
+  /** A new delivery: the record and both indexes. */
+  create(tx: Tx, rec: DeliveryRecord): Tx {
+    tx.put(this.verp, rec.verp, key(rec.messageId, rec.recipient));
+    return this.put(tx, rec);
+  }
+
+  /** A changed delivery (its VERP token never changes): the record, and `pending` in step with its state. */
   put(tx: Tx, rec: DeliveryRecord): Tx {
     const k = key(rec.messageId, rec.recipient);
     tx.put(this.sub, k, rec);
-    tx.put(this.verp, rec.verp, k);
     if (FINAL_STATES.includes(rec.state)) tx.del(this.pending, k);
-    else tx.put(this.pending, k, rec.nextAttemptAt ?? '');
+    else tx.put(this.pending, k, '');
     return tx;
   }
 
