@@ -15,13 +15,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import * as openpgp from 'openpgp';
-import { SMTPServer } from 'smtp-server';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadConfig } from '../src/config/load.js';
 import { PASSPHRASE_ENV } from '../test/helpers/env.js';
 import { withStore } from '../test/helpers/install.js';
 import { writeConfig } from '../test/helpers/tmp.js';
+import { RawSink } from './bench-sink.js';
 import { makeMember, readPublic, type TestMember } from '../test/helpers/keys.js';
 import { armoredPart, pgpMimeMessage } from '../test/helpers/mail.js';
 
@@ -63,83 +63,6 @@ function parseArgs(): Options {
     verify: a.verify,
     out: a.out,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The sink: counts copies, keeps only their first bytes (for the Message-ID) and a few whole
-// copies for verification, so it never becomes the bottleneck or the memory hog.
-
-interface Copy {
-  messageId: string;
-  at: number;
-  bytes: number;
-  rcpt: string;
-}
-
-class CountingSink {
-  copies: Copy[] = [];
-  kept: Array<{ rcpt: string; raw: Buffer }> = [];
-  private server: SMTPServer | null = null;
-  port = 0;
-  private waiters: Array<() => void> = [];
-  constructor(private readonly keep: number) {}
-
-  async start(): Promise<void> {
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      disableReverseLookup: true,
-      logger: false,
-      size: 512 * 1024 * 1024,
-      onData: (stream, session, callback) => {
-        const rcpt = session.envelope.rcptTo[0]?.address ?? '';
-        const keepWhole = this.kept.length < this.keep;
-        const head: Buffer[] = [];
-        const whole: Buffer[] = [];
-        let headBytes = 0;
-        let bytes = 0;
-        stream.on('data', (c: Buffer) => {
-          bytes += c.length;
-          if (headBytes < 8192) {
-            head.push(c);
-            headBytes += c.length;
-          }
-          if (keepWhole) whole.push(c);
-        });
-        stream.on('end', () => {
-          const m = /^Message-ID:\s*(<[^>]+>)/im.exec(Buffer.concat(head).toString('latin1'));
-          this.copies.push({ messageId: m?.[1] ?? '?', at: performance.now(), bytes, rcpt });
-          if (keepWhole) this.kept.push({ rcpt, raw: Buffer.concat(whole) });
-          callback(null, 'counted');
-          for (const w of this.waiters.splice(0)) w();
-        });
-      },
-    });
-    server.on('error', () => undefined);
-    this.server = server;
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const addr = server.server.address();
-    this.port = typeof addr === 'object' && addr ? addr.port : 0;
-  }
-
-  waitFor(n: number, onProgress: () => void, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`sink got ${this.copies.length} of ${n} copies in time`)), timeoutMs);
-      const check = (): void => {
-        onProgress();
-        if (this.copies.length >= n) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    if (s) await new Promise<void>((r) => s.close(() => r()));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +164,7 @@ export interface RunResult {
 
 async function run(o: Options, members: number): Promise<RunResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmbench-'));
-  const sink = new CountingSink(o.verify);
+  const sink = new RawSink(o.verify);
   await sink.start();
   const file = writeConfig(
     dir,
