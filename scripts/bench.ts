@@ -225,15 +225,18 @@ async function run(o: Options, members: number): Promise<RunResult> {
   const acceptedAt = new Map<string, number>();
   const expected = o.messages * (members - 1);
   let peak = before.peakRssBytes;
+  const t0 = performance.now();
+  const rssTrace: string[] = [];
   const sampler = setInterval(() => {
     try {
-      peak = Math.max(peak, procStat(pid).peakRssBytes);
+      const st = procStat(pid);
+      if (process.env['BENCH_DEBUG']) rssTrace.push(`${((performance.now() - t0) / 1000).toFixed(1)}s:${(st.rssBytes / 2 ** 20).toFixed(0)}`);
+      peak = Math.max(peak, st.peakRssBytes);
     } catch {
       // The daemon may be gone at the very end.
     }
   }, 200);
 
-  const t0 = performance.now();
   const queue = [...messages];
   let accepted = 0;
   await Promise.all(
@@ -300,6 +303,7 @@ async function run(o: Options, members: number): Promise<RunResult> {
   await sink.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 
+  if (process.env['BENCH_DEBUG']) process.stderr.write(`  RSS MiB over time: ${rssTrace.join(' ')}\n`);
   if (process.env['BENCH_DEBUG']) process.stderr.write(`  250 times (ms, in order): ${replyMs.map((x) => x.toFixed(0)).join(' ')}\n`);
   const totalSeconds = (tDone - t0) / 1000;
   return {

@@ -121,29 +121,36 @@ export class InboundPipeline implements InboundPort {
       this.d.log.info('REFUSED', { list: list.address, from: env.mailFrom, reason: verdict.reason, size: raw.length });
       return refusalReply(verdict);
     }
-    if (!read.content) throw new Error('accepted message without content');
 
     const to = recipients(members, list, target, sender?.email ?? facts.fromAddress, options['deliver-to-sender']);
     const queueId = newQueueId(now);
     const messageId = listMessageId(queueId, config.smtp.hostname);
-    const composed = composePost({
-      list: { address: list.address, options },
-      target,
-      sender,
-      fromAddress: facts.fromAddress,
-      fromName: h?.from?.name ?? null,
-      subject: read.subject,
-      label: verdict.tlp,
-      labelFromDefault: verdict.tlpFromDefault,
-      signature,
-      content: read.content,
-      inReplyTo: read.inReplyTo,
-      references: read.references,
-      date: now,
-      messageId,
-      random: this.d.random,
-    });
-    const sealed = await sealForList({ inner: composed.inner, listKey, now });
+    // Plaintext lives only inside this block: once the message is sealed nothing references the
+    // decrypted content or the composed inner message any more, while the synced write runs.
+    const { sealed, outer } = await (async () => {
+      const content = read.content;
+      if (!content) throw new Error('accepted message without content');
+      read.content = null;
+      read.texts = [];
+      const composed = composePost({
+        list: { address: list.address, options },
+        target,
+        sender,
+        fromAddress: facts.fromAddress,
+        fromName: h?.from?.name ?? null,
+        subject: read.subject,
+        label: verdict.tlp,
+        labelFromDefault: verdict.tlpFromDefault,
+        signature,
+        content,
+        inReplyTo: read.inReplyTo,
+        references: read.references,
+        date: now,
+        messageId,
+        random: this.d.random,
+      });
+      return { sealed: await sealForList({ inner: composed.inner, listKey, now }), outer: composed.outer };
+    })();
     const queued = await this.d.queue.accept({
       id: queueId,
       list: list.address,
@@ -152,7 +159,7 @@ export class InboundPipeline implements InboundPort {
       signerFingerprint: meta.signer,
       tlp: verdict.tlp,
       reply: (id) => `250 2.0.0 Ok: queued as ${id}`,
-      headers: storeHeaders(composed.outer),
+      headers: storeHeaders(outer),
       body: sealed.body,
       listPkesk: sealed.listPkesk,
       recipients: await recipientsFor(this.d.keys, to, now),
