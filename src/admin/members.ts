@@ -2,6 +2,7 @@ import { enrollmentFor, statusAfterKey } from '../comcheck/enrollment.js';
 import { RefusedError } from '../errors.js';
 import { withDefaults } from '../policy/options.js';
 import { inspectMemberKey, type MemberKeyInfo } from '../pgp/key-check.js';
+import { memberKeyFields } from '../store/member-key.js';
 import { MEMBER_ROLES, type MemberRecord, type MemberRole } from '../store/records.js';
 import type { AdminApi, EnrollResult, KeyInput } from './api.js';
 import type { AdminContext } from './context.js';
@@ -80,14 +81,8 @@ export function memberOps(ctx: AdminContext): MemberOps {
         team,
         role: r,
         status: statusAfterKey(null, null, info.fingerprint, withDefaults(list.options)['confirm-enrollment']),
-        fingerprint: info.fingerprint,
-        publicKey: info.armored,
-        keyAlgorithm: info.algorithm,
-        keyCreated: info.created.toISOString(),
-        keyExpires: info.expires ? info.expires.toISOString() : null,
-        allowUidMismatch: !info.uidMatches,
+        ...memberKeyFields(info, now),
         enrolledAt: now.toISOString(),
-        keyUpdatedAt: now.toISOString(),
         bounceCount: 0,
       };
       const tx = ctx.store.members.put(ctx.store.tx(), rec);
@@ -123,13 +118,7 @@ export function memberOps(ctx: AdminContext): MemberOps {
       const rec: MemberRecord = {
         ...m,
         status,
-        fingerprint: info.fingerprint,
-        publicKey: info.armored,
-        keyAlgorithm: info.algorithm,
-        keyCreated: info.created.toISOString(),
-        keyExpires: info.expires ? info.expires.toISOString() : null,
-        allowUidMismatch: !info.uidMatches,
-        keyUpdatedAt: now.toISOString(),
+        ...memberKeyFields(info, now),
       };
       const tx = ctx.store.members.put(ctx.store.tx(), rec);
       // A new key needs its own confirmation: the old welcome (and its token) is void.

@@ -1,3 +1,4 @@
+import { memberKeyFields } from '../store/member-key.js';
 import { RefusedError } from '../errors.js';
 import { findKeyMaterial } from '../mime/key-parts.js';
 import { listName } from '../mime/list-message.js';
@@ -85,17 +86,10 @@ export class KeyRequests {
     const { store, audit } = this.d;
     const options = withDefaults(list.options);
     const status = statusAfterKey(member.status, member.fingerprint, info.fingerprint, options['confirm-enrollment']);
-    const at = msg.now.toISOString();
     const updated: MemberRecord = {
       ...member,
       status,
-      fingerprint: info.fingerprint,
-      publicKey: info.armored,
-      keyAlgorithm: info.algorithm,
-      keyCreated: info.created.toISOString(),
-      keyExpires: info.expires ? info.expires.toISOString() : null,
-      allowUidMismatch: !info.uidMatches,
-      keyUpdatedAt: at,
+      ...memberKeyFields(info, msg.now),
     };
     const welcome = status === 'pending' && member.fingerprint !== info.fingerprint ? enrollmentFor(updated, msg.now) : null;
     const old = welcome ? await store.comchecks.enrollment(list.address, member.email) : undefined;

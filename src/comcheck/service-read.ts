@@ -27,7 +27,7 @@ export interface ServiceDeps {
 
 /** Mail to a service address is not a post: it is answered 250 whatever it says (no backscatter)… */
 export const RECEIVED: Reply = { code: 250, enhanced: '2.0.0', text: 'Ok: received' };
-export const TEMPFAIL: Reply = { code: 451, enhanced: '4.3.0', text: 'Temporary local problem, please try again later' };
+export { TEMPFAIL } from '../pipeline/types.js';
 
 /** …except input that is broken on its face, refused like a post would be. */
 export function malformedReply(detail: string): Reply {

@@ -1,13 +1,6 @@
-import type { AuditLog } from '../audit/log.js';
-import type { Clock } from '../clock.js';
-import type { Config } from '../config/load.js';
-import type { Logger } from '../log.js';
-import type { PublicKeyCache } from '../pgp/key-cache.js';
-import type { ListKeyring } from '../pgp/keyring.js';
+import type { ServiceDeps } from '../comcheck/service-read.js';
 import type { Envelope, Reply } from '../pipeline/types.js';
-import type { ListMailer } from '../queue/list-mail.js';
 import type { ListRecord } from '../store/records.js';
-import type { Store } from '../store/store.js';
 import { runExpiryWatch } from '../comcheck/expiry-watch.js';
 import { Outbox } from '../comcheck/outbox.js';
 import { ComcheckReplies } from '../comcheck/replies.js';
@@ -15,15 +8,7 @@ import { KeyRequests } from '../comcheck/requests.js';
 import { closeDueRuns, createRun, runIsOpen } from '../comcheck/runs.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 
-export interface ComcheckJobDeps {
-  store: Store;
-  keyring: ListKeyring;
-  keys: PublicKeyCache;
-  audit: AuditLog;
-  clock: Clock;
-  log: Logger;
-  config: Config;
-  mailer: ListMailer;
+export interface ComcheckJobDeps extends ServiceDeps {
   scheduler?: SchedulerOptions;
 }
 

@@ -19,7 +19,7 @@ import type { Store } from '../store/store.js';
 import { buildFacts, membership, replayDigest, senderOf, signatureFact } from './facts.js';
 import { readMessage } from './read.js';
 import { resolveTarget } from './recipients.js';
-import type { Envelope, InboundPort, Reply, Target } from './types.js';
+import { TEMPFAIL, type Envelope, type InboundPort, type Reply, type Target } from './types.js';
 
 export interface PipelineDeps {
   store: Store;
@@ -37,7 +37,6 @@ export interface PipelineDeps {
 }
 
 const NO_LIST: Reply = { code: 550, enhanced: '5.1.1', text: 'No such list here' };
-const TEMPFAIL: Reply = { code: 451, enhanced: '4.3.0', text: 'Temporary local problem, please try again later' };
 
 function refusalReply(r: Refusal): Reply {
   return { code: r.code, enhanced: r.enhanced, text: r.text };

@@ -34,6 +34,9 @@ export interface InboundPort {
   receive(raw: Buffer, envelope: Envelope): Promise<Reply>;
 }
 
+/** Our own temporary failure (a store error, a key not loaded): the sender's MTA tries again. */
+export const TEMPFAIL: Reply = { code: 451, enhanced: '4.3.0', text: 'Temporary local problem, please try again later' };
+
 export function replyLine(r: Reply): string {
   return `${r.code} ${r.enhanced} ${r.text}`;
 }

@@ -1,6 +1,6 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log.js';
-import type { InboundPort, Reply, Target } from '../pipeline/types.js';
+import { TEMPFAIL, type InboundPort, type Reply, type Target } from '../pipeline/types.js';
 
 export interface SmtpOptions {
   host: string;
@@ -21,7 +21,6 @@ class SmtpReplyError extends Error {
   }
 }
 
-const TEMPFAIL: Reply = { code: 451, enhanced: '4.3.0', text: 'Temporary local problem, please try again later' };
 
 /** What one SMTP transaction is about, kept on the session between RCPT and DATA. */
 interface Transaction {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import * as openpgp from 'openpgp';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
 import { PASSPHRASE_ENV } from '../helpers/env.js';
-import { installConfig, withStore } from '../helpers/install.js';
-import { makeMember, readPublic, type TestMember } from '../helpers/keys.js';
+import { installConfig, installList } from '../helpers/install.js';
+import type { TestMember } from '../helpers/keys.js';
 import { armoredPart, pgpMimeMessage } from '../helpers/mail.js';
 import { Sink } from '../helpers/sink.js';
 import { submit } from '../helpers/smtp.js';
@@ -38,18 +38,7 @@ describe('crash: SIGKILL in the middle of fan-out loses nothing that got a 250',
     dir = tmpDir('rmcrash-');
     await sink.start();
     const { file, config } = installConfig(dir, sink);
-    const members: TestMember[] = [];
-    const listArmored = await withStore(config, async (admin) => {
-      await admin.call('list.create', { address: LIST, owners: [] });
-      await admin.call('list.set', { address: LIST, option: 'confirm-enrollment', value: 'false' }).catch(() => undefined);
-      for (let i = 0; i < MEMBERS; i++) {
-        const m = await makeMember(`m${i}@team${i}.test`, `Member ${i}`);
-        await admin.call('member.add', { list: LIST, email: m.email, key: { base64: Buffer.from(m.armoredPublic).toString('base64') } });
-        members.push(m);
-      }
-      return (await admin.call('list.key', { address: LIST })).armored;
-    });
-    const listKey = await readPublic(listArmored);
+    const { members, listKey } = await installList(config, LIST, MEMBERS, (i) => `m${i}@team${i}.test`);
     const byEmail = new Map(members.map((m) => [m.email, m]));
 
     // Build all messages first, so the daemon's fan-out is what the kill interrupts.

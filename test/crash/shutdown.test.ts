@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import * as openpgp from 'openpgp';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
 import { PASSPHRASE_ENV } from '../helpers/env.js';
-import { installConfig, withStore } from '../helpers/install.js';
-import { makeMember, readPublic, type TestMember } from '../helpers/keys.js';
+import { installConfig, installList } from '../helpers/install.js';
+import type { TestMember } from '../helpers/keys.js';
 import { armoredPart, pgpMimeMessage } from '../helpers/mail.js';
 import { Sink } from '../helpers/sink.js';
 import { submit } from '../helpers/smtp.js';
@@ -27,18 +27,7 @@ describe('graceful shutdown: SIGTERM under load loses nothing', function () {
     dir = tmpDir('rmterm-');
     await sink.start();
     const { file, config } = installConfig(dir, sink);
-    const members: TestMember[] = [];
-    const armored = await withStore(config, async (admin) => {
-      await admin.call('list.create', { address: LIST, owners: [] });
-      await admin.call('list.set', { address: LIST, option: 'confirm-enrollment', value: 'false' }).catch(() => undefined);
-      for (let i = 0; i < 6; i++) {
-        const m = await makeMember(`t${i}@team${i}.test`);
-        await admin.call('member.add', { list: LIST, email: m.email, key: { base64: Buffer.from(m.armoredPublic).toString('base64') } });
-        members.push(m);
-      }
-      return (await admin.call('list.key', { address: LIST })).armored;
-    });
-    const listKey = await readPublic(armored);
+    const { members, listKey } = await installList(config, LIST, 6, (i) => `t${i}@team${i}.test`);
     const msgs = await Promise.all(
       Array.from({ length: 30 }, async (_, i) => {
         const sender = members[i % members.length] as TestMember;

@@ -4,7 +4,9 @@ import { NO_EVENTS } from '../../src/admin/context.js';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { Store } from '../../src/store/store.js';
+import type { PublicKey } from 'openpgp';
 import { PASSPHRASE_ENV } from './env.js';
+import { makeMember, readPublic, type TestMember } from './keys.js';
 import type { Sink } from './sink.js';
 import { writeConfig } from './tmp.js';
 
@@ -36,4 +38,25 @@ export async function withStore<T>(config: Config, fn: (admin: AdminClient) => P
   } finally {
     await store.close();
   }
+}
+
+/** A list with n members (keys generated, active at once), created with the daemon stopped. */
+export async function installList(
+  config: Config,
+  address: string,
+  n: number,
+  emailOf: (i: number) => string,
+): Promise<{ members: TestMember[]; listKey: PublicKey }> {
+  const members: TestMember[] = [];
+  const armored = await withStore(config, async (admin) => {
+    await admin.call('list.create', { address, owners: [] });
+    await admin.call('list.set', { address, option: 'confirm-enrollment', value: 'false' });
+    for (let i = 0; i < n; i++) {
+      const m = await makeMember(emailOf(i), `Member ${i}`);
+      await admin.call('member.add', { list: address, email: m.email, key: { base64: Buffer.from(m.armoredPublic).toString('base64') } });
+      members.push(m);
+    }
+    return (await admin.call('list.key', { address })).armored;
+  });
+  return { members, listKey: await readPublic(armored) };
 }
