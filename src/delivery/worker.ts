@@ -44,6 +44,14 @@ const TO_PENDING_MEMBERS: readonly MessageKind[] = ['welcome', 'request-reply', 
 
 const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
 
+/**
+ * The parts of a copy as 64 KiB views: the SMTP client's dot-stuffing makes a new buffer for each
+ * chunk it gets, so a 14 MiB part handed over whole would cost 14 MiB per copy in flight.
+ */
+function* slices(parts: readonly Buffer[], size = 64 * 1024): Generator<Buffer> {
+  for (const p of parts) for (let i = 0; i < p.length; i += size) yield p.subarray(i, i + size);
+}
+
 /** How stale the worker's view of a list's members may get (changes through the CLI apply at once). */
 const MEMBER_TTL_MS = 2000;
 
@@ -270,7 +278,7 @@ export class DeliveryWorker {
       const pkesk = await wrapForRecipient(ctx.sessionKey, key, now);
       const to = member.name ? { name: member.name, address: member.email } : member.email;
       // The copy as a stream of parts: the body's base64 is shared by every copy, never copied.
-      raw = Readable.from(ctx.outer(to, assembleArmoredParts(pkesk, ctx.body)), { objectMode: false });
+      raw = Readable.from(slices(ctx.outer(to, assembleArmoredParts(pkesk, ctx.body))), { objectMode: false });
     } catch (err) {
       // Never a plaintext fall-back: a copy that cannot be encrypted is not sent.
       await this.finish(attempt, 'skipped', null, `cannot encrypt to the member's key: ${err instanceof Error ? err.message : String(err)}`);

@@ -56,6 +56,34 @@ function wrapCrlf(b64: string, firstLine: number): Buffer {
   return out.subarray(0, at);
 }
 
+/**
+ * base64 of `data` in CRLF lines, the first line `firstLine` characters long, written straight
+ * into one Buffer a slice at a time: a 10 MiB body never becomes a 14 MiB string first.
+ * `endLine`: an empty input still ends the (partial) first line.
+ */
+function crlfBase64(data: Uint8Array, firstLine: number, endLine: boolean): Buffer {
+  const total = Math.ceil(data.length / 3) * 4;
+  if (total === 0) return Buffer.from(endLine ? '\r\n' : '', 'latin1');
+  const lines = 1 + Math.ceil(Math.max(0, total - firstLine) / LINE);
+  const out = Buffer.allocUnsafe(total + 2 * lines);
+  const src = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  // The first line holds firstLine characters (a multiple of 4: 3 input bytes each), then full lines
+  // of 64; encode 3072 input bytes (64 lines) per step to keep the temporary strings small.
+  const firstBytes = Math.min(src.length, (firstLine / 4) * 3);
+  at += out.write(src.toString('base64', 0, firstBytes), at, 'latin1');
+  at = out.writeUInt16BE(0x0d0a, at);
+  const STEP = (LINE / 4) * 3 * 64;
+  for (let i = firstBytes; i < src.length; i += STEP) {
+    const chunk = src.toString('base64', i, Math.min(src.length, i + STEP));
+    for (let j = 0; j < chunk.length; j += LINE) {
+      at += out.write(chunk.slice(j, j + LINE), at, 'latin1');
+      at = out.writeUInt16BE(0x0d0a, at);
+    }
+  }
+  return out.subarray(0, at);
+}
+
 const BEGIN_CRLF = Buffer.from('-----BEGIN PGP MESSAGE-----\r\n\r\n', 'latin1');
 const END_CRLF = '-----END PGP MESSAGE-----\r\n';
 
@@ -110,8 +138,7 @@ export class BodyArmorer {
     const key = `${k}:${partial}`;
     let tail = this.tailBuffers.get(key);
     if (tail === undefined) {
-      const b64 = base64(this.body.subarray(k));
-      tail = b64.length === 0 ? Buffer.from(partial > 0 ? '\r\n' : '', 'latin1') : wrapCrlf(b64, LINE - partial);
+      tail = crlfBase64(this.body.subarray(k), LINE - partial, partial > 0);
       this.tailBuffers.set(key, tail);
     }
     return tail;
