@@ -48,6 +48,8 @@ const dkey = (k: DeliveryKey): string => `${k.messageId}\x00${k.recipient}`;
  * The parts of a copy as 64 KiB views: the SMTP client's dot-stuffing makes a new buffer for each
  * chunk it gets, so a 14 MiB part handed over whole would cost 14 MiB per copy in flight.
  */
+const STREAM_ABOVE = 1024 * 1024;
+
 function* slices(parts: readonly Buffer[], size = 64 * 1024): Generator<Buffer> {
   for (const p of parts) for (let i = 0; i < p.length; i += size) yield p.subarray(i, i + size);
 }
@@ -272,13 +274,16 @@ export class DeliveryWorker {
     });
     this.records.set(dkey(k), attempt);
 
-    let raw: Readable;
+    let raw: Buffer | Readable;
     try {
       const key = await this.d.keys.get(member.fingerprint, member.publicKey);
       const pkesk = await wrapForRecipient(ctx.sessionKey, key, now);
       const to = member.name ? { name: member.name, address: member.email } : member.email;
       // The copy as a stream of parts: the body's base64 is shared by every copy, never copied.
-      raw = Readable.from(slices(ctx.outer(to, assembleArmoredParts(pkesk, ctx.body))), { objectMode: false });
+      const parts = ctx.outer(to, assembleArmoredParts(pkesk, ctx.body));
+      // Small copies go as one buffer (one write to the socket); large ones as a stream of views.
+      const size = parts.reduce((n, p) => n + p.length, 0);
+      raw = size <= STREAM_ABOVE ? Buffer.concat(parts, size) : Readable.from(slices(parts), { objectMode: false });
     } catch (err) {
       // Never a plaintext fall-back: a copy that cannot be encrypted is not sent.
       await this.finish(attempt, 'skipped', null, `cannot encrypt to the member's key: ${err instanceof Error ? err.message : String(err)}`);
