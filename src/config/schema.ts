@@ -19,7 +19,8 @@ const duration = z
 
 const port = z.number().int().min(0).max(65535);
 
-export const DEFAULT_RETRY_SCHEDULE = ['1m', '5m', '10m', '20m', '40m', '1h'];
+/** The first retry comes within a minute even with +20 % jitter (50 s × 1.2 = 60 s). */
+export const DEFAULT_RETRY_SCHEDULE = ['50s', '5m', '10m', '20m', '40m', '1h'];
 
 const smtpSchema = z
   .object({

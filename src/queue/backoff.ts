@@ -3,8 +3,8 @@
  * reading and the random source, so tests can pin both.
  */
 
-/** The config default (`delivery.retry`): 1m, 5m, 10m, 20m, 40m, then every hour. */
-export const DEFAULT_SCHEDULE_MS: readonly number[] = [60_000, 300_000, 600_000, 1_200_000, 2_400_000, 3_600_000];
+/** The config default (`delivery.retry`): 50s, 5m, 10m, 20m, 40m, then every hour. */
+export const DEFAULT_SCHEDULE_MS: readonly number[] = [50_000, 300_000, 600_000, 1_200_000, 2_400_000, 3_600_000];
 
 /**
  * Jitter is ±20 % of the scheduled delay, spread uniformly:

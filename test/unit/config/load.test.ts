@@ -111,9 +111,9 @@ describe('config/load: defaults', function () {
     expect(c.smtp.hostname).to.equal(os.hostname() || 'localhost');
   });
 
-  it('delivery 127.0.0.1:25, no TLS, no auth, retry schedule 1m..1h in ms', () => {
+  it('delivery 127.0.0.1:25, no TLS, no auth, retry schedule 50s..1h in ms', () => {
     expect(c.delivery).to.deep.include({ host: '127.0.0.1', port: 25, secure: false, auth: null });
-    expect(c.delivery.retry).to.deep.equal([60_000, 300_000, 600_000, 1_200_000, 2_400_000, 3_600_000]);
+    expect(c.delivery.retry).to.deep.equal([50_000, 300_000, 600_000, 1_200_000, 2_400_000, 3_600_000]);
   });
 
   it('log level info, source null', () => {

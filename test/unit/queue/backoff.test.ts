@@ -15,7 +15,7 @@ describe('queue/backoff nextAttemptDelay', () => {
   });
 
   const cases: [attempt: number, expectedMs: number][] = [
-    [1, 1 * MIN],
+    [1, 50_000],
     [2, 5 * MIN],
     [3, 10 * MIN],
     [4, 20 * MIN],
@@ -57,9 +57,9 @@ describe('queue/backoff nextAttemptDelay', () => {
   });
 
   it('clamps a broken random source instead of producing negative or huge delays', () => {
-    expect(nextAttemptDelay(1, DEFAULT_SCHEDULE_MS, () => -5)).to.equal(48_000);
-    expect(nextAttemptDelay(1, DEFAULT_SCHEDULE_MS, () => 7)).to.equal(72_000);
-    expect(nextAttemptDelay(1, DEFAULT_SCHEDULE_MS, () => Number.NaN)).to.equal(MIN);
+    expect(nextAttemptDelay(1, DEFAULT_SCHEDULE_MS, () => -5)).to.equal(40_000);
+    expect(nextAttemptDelay(1, DEFAULT_SCHEDULE_MS, () => 7)).to.equal(60_000);
+    expect(nextAttemptDelay(1, DEFAULT_SCHEDULE_MS, () => Number.NaN)).to.equal(50_000);
   });
 
   it('works with a one-entry schedule', () => {
@@ -88,9 +88,11 @@ describe('queue/backoff retryDecision', () => {
   const lifetime = 120 * HOUR;
   const base = { firstQueuedAt: t0, schedule: DEFAULT_SCHEDULE_MS, maxQueueMs: lifetime };
 
-  it('schedules the first retry one minute after the failure', () => {
+  it('schedules the first retry within a minute of the failure, jitter included', () => {
     const d = retryDecision({ ...base, now: at(2000), attempts: 1, random: mid });
-    expect(d).to.deep.equal({ kind: 'retry', at: at(2000 + MIN) });
+    expect(d).to.deep.equal({ kind: 'retry', at: at(2000 + 50_000) });
+    const latest = retryDecision({ ...base, now: at(2000), attempts: 1, random: () => 0.999999 });
+    expect(latest.kind === 'retry' && latest.at.getTime() - at(2000).getTime()).to.be.at.most(MIN);
   });
 
   it('counts the delay from now, not from the first queueing', () => {
@@ -134,17 +136,17 @@ describe('queue/backoff retryDecision', () => {
   });
 
   it('walks the default schedule to the give-up point of a 2h lifetime', () => {
-    // failures at the retry times themselves, no jitter: 0, +1m, +5m, +10m, +20m, +40m → t = 76m,
-    // next would be 136m > 120m.
+    // failures at the retry times themselves, no jitter: 0, +50s, +5m, +10m, +20m, +40m → t = 75m50s,
+    // next would be 135m50s > 120m.
     let now = at(0);
     const retries: number[] = [];
     for (let attempts = 1; attempts < 20; attempts++) {
       const d = retryDecision({ ...base, maxQueueMs: 2 * HOUR, now, attempts, random: mid });
       if (d.kind === 'give-up') break;
-      retries.push((d.at.getTime() - t0.getTime()) / MIN);
+      retries.push((d.at.getTime() - t0.getTime()) / 1000);
       now = d.at;
     }
-    expect(retries).to.deep.equal([1, 6, 16, 36, 76]);
+    expect(retries).to.deep.equal([50, 350, 950, 2150, 4550]);
   });
 
   it('rejects invalid dates and lifetimes', () => {
