@@ -21,6 +21,12 @@ export class Sink {
   private waiters: Array<() => void> = [];
   port = 0;
   policy: SinkPolicy = () => null;
+  /** Time the sink takes to store a message before it records and answers it (a slow smarthost). */
+  delayMs = 0;
+
+  private settle(): Promise<void> {
+    return this.delayMs > 0 ? new Promise((r) => setTimeout(r, this.delayMs)) : Promise.resolve();
+  }
 
   async start(port = 0): Promise<number> {
     const server = new SMTPServer({
@@ -32,7 +38,7 @@ export class Sink {
       onData: (stream, session: SMTPServerSession, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        stream.on('end', () => void this.settle().then(() => {
           const rcptTo = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
           const first = rcptTo[0] ?? '';
           const n = (this.attempts.get(first) ?? 0) + 1;
@@ -47,7 +53,7 @@ export class Sink {
           this.messages.push({ mailFrom: from ? from.address : '', rcptTo, raw: Buffer.concat(chunks) });
           callback(null, 'queued as sink');
           for (const w of this.waiters.splice(0)) w();
-        });
+        }));
       },
     });
     // A client that dies mid-transaction (the crash tests kill the daemon) is not an error here.
