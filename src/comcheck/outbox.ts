@@ -4,11 +4,12 @@ import type { Logger } from '../log.js';
 import { listName } from '../mime/list-message.js';
 import { effectiveSubjectPrefix, withDefaults } from '../policy/options.js';
 import type { ListMailer } from '../queue/list-mail.js';
+import type { Queued } from '../queue/queue.js';
 import type { ComcheckRunRecord, EnrollmentRecord, PingRecord } from '../store/comcheck-records.js';
 import type { ListRecord, MemberRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { serviceAddress } from '../util/address.js';
-import { pingMail, welcomeMail } from './texts.js';
+import { pingMail, welcomeMail, type Mail } from './texts.js';
 import { hashToken, newToken } from './tokens.js';
 
 export interface OutboxDeps {
@@ -30,6 +31,17 @@ const HOUR_MS = 3_600_000;
  * A crash between queueing a message and recording it sends that one again with a fresh token
  * (the first token then counts as unknown): a duplicate ping, never a lost one.
  */
+/** How a list names itself in the mail it writes. */
+function mailIdentity(list: ListRecord): { prefix: string; listName: string; listAddress: string; comcheckAddress: string } {
+  const options = withDefaults(list.options);
+  return {
+    prefix: effectiveSubjectPrefix(options, list.address),
+    listName: listName({ address: list.address, options }),
+    listAddress: list.address,
+    comcheckAddress: serviceAddress(list.address, 'comcheck'),
+  };
+}
+
 export class Outbox {
   private chain: Promise<void> = Promise.resolve();
 
@@ -101,29 +113,11 @@ export class Outbox {
     this.d.log.info('COMCHECK_SENT', { list: list.address, run: run.id, pings: sent, closes: current.closesAt });
   }
 
-  private async sendPing(list: ListRecord, run: ComcheckRunRecord, ping: PingRecord, member: MemberRecord): Promise<void> {
-    const { store } = this.d;
-    const options = withDefaults(list.options);
-    const token = newToken('ping');
-    const hash = hashToken(token);
-    await store.commit((tx) => {
-      if (ping.tokenHash) store.comchecks.delToken(tx, ping.tokenHash);
-      store.comchecks.putToken(tx, hash, { v: 1, kind: 'ping', list: list.address, runId: run.id, email: ping.email });
-      store.comchecks.putPing(tx, { ...ping, tokenHash: hash });
-    });
-    const mail = pingMail({
-      prefix: effectiveSubjectPrefix(options, list.address),
-      listName: listName({ address: list.address, options }),
-      listAddress: list.address,
-      comcheckAddress: serviceAddress(list.address, 'comcheck'),
-      windowHours: run.windowHours,
-      closesAt: run.closesAt ?? '',
-      requireSigned: run.requireSigned,
-      token,
-    });
-    const queued = await this.d.mailer.send({
+  /** A ping or a welcome: answered by replying to the com-check address, like any list mail otherwise. */
+  private sendTokenMail(list: ListRecord, kind: 'comcheck' | 'welcome', member: MemberRecord, mail: Mail): Promise<Queued | null> {
+    return this.d.mailer.send({
       list,
-      kind: 'comcheck',
+      kind,
       to: [member],
       subject: mail.subject,
       outerSubject: mail.outerSubject,
@@ -132,6 +126,25 @@ export class Outbox {
       autoSubmitted: 'auto-generated',
       replyTo: serviceAddress(list.address, 'comcheck'),
     });
+  }
+
+  private async sendPing(list: ListRecord, run: ComcheckRunRecord, ping: PingRecord, member: MemberRecord): Promise<void> {
+    const { store } = this.d;
+    const token = newToken('ping');
+    const hash = hashToken(token);
+    await store.commit((tx) => {
+      if (ping.tokenHash) store.comchecks.delToken(tx, ping.tokenHash);
+      store.comchecks.putToken(tx, hash, { v: 1, kind: 'ping', list: list.address, runId: run.id, email: ping.email });
+      store.comchecks.putPing(tx, { ...ping, tokenHash: hash });
+    });
+    const mail = pingMail({
+      ...mailIdentity(list),
+      windowHours: run.windowHours,
+      closesAt: run.closesAt ?? '',
+      requireSigned: run.requireSigned,
+      token,
+    });
+    const queued = await this.sendTokenMail(list, 'comcheck', member, mail);
     const now = this.d.clock.now();
     await store.commit((tx) => {
       store.comchecks.putPing(tx, { ...ping, tokenHash: hash, queuedAs: queued?.message.id ?? null, sentAt: now.toISOString() });
@@ -147,7 +160,6 @@ export class Outbox {
       });
       return;
     }
-    const options = withDefaults(list.options);
     const token = newToken('welcome');
     const hash = hashToken(token);
     await store.commit((tx) => {
@@ -155,25 +167,8 @@ export class Outbox {
       store.comchecks.putToken(tx, hash, { v: 1, kind: 'welcome', list: list.address, email: e.email, fingerprint: e.fingerprint });
       store.comchecks.putEnrollment(tx, { ...e, tokenHash: hash });
     });
-    const mail = welcomeMail({
-      prefix: effectiveSubjectPrefix(options, list.address),
-      listName: listName({ address: list.address, options }),
-      listAddress: list.address,
-      comcheckAddress: serviceAddress(list.address, 'comcheck'),
-      fingerprint: e.fingerprint,
-      token,
-    });
-    const queued = await this.d.mailer.send({
-      list,
-      kind: 'welcome',
-      to: [member],
-      subject: mail.subject,
-      outerSubject: mail.outerSubject,
-      text: mail.text,
-      label: 'TLP:AMBER',
-      autoSubmitted: 'auto-generated',
-      replyTo: serviceAddress(list.address, 'comcheck'),
-    });
+    const mail = welcomeMail({ ...mailIdentity(list), fingerprint: e.fingerprint, token });
+    const queued = await this.sendTokenMail(list, 'welcome', member, mail);
     const now = this.d.clock.now();
     await this.d.audit.prepare(list.address);
     await store.commit((tx, undo) => {
