@@ -1,4 +1,4 @@
-import { ConfigError, EXIT_REFUSED, UserError } from '../errors.js';
+import { EXIT_REFUSED, UserError } from '../errors.js';
 import { loadConfig, type Config } from '../config/load.js';
 
 export interface GlobalArgs {
@@ -30,9 +30,4 @@ export function action<A extends GlobalArgs>(fn: (argv: A, config: Config) => Pr
       process.exitCode = reportError(err);
     }
   };
-}
-
-/** For commands that must not need a valid config (none yet besides init's own checks). */
-export function configError(message: string): never {
-  throw new ConfigError(message);
 }
