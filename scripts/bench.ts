@@ -175,8 +175,8 @@ async function run(o: Options, members: number): Promise<RunResult> {
       `  maxMessageBytes: ${64 * 1024 * 1024}`,
       'delivery:',
       `  port: ${sink.port}`,
-      '  maxConnections: 8',
-      '  concurrency: 16',
+      `  maxConnections: ${process.env.BENCH_CONNS ?? 8}`,
+      `  concurrency: ${process.env.BENCH_CONC ?? 16}`,
       'log:',
       '  level: info',
     ].join('\n'),
@@ -261,6 +261,8 @@ async function run(o: Options, members: number): Promise<RunResult> {
   clearInterval(sampler);
   const after = procStat(pid);
   const burstCopies = sink.copies.length;
+  // Copies kept after this point belong to the single messages below, which carry no attachment.
+  const keptInBurst = sink.kept.length;
 
   // Then a few messages one at a time: the fan-out of a single message when nothing queues ahead of it.
   const single: number[] = [];
@@ -286,13 +288,13 @@ async function run(o: Options, members: number): Promise<RunResult> {
   // Correct copies: decrypted by their member's key, signed by the list, with the attachment intact.
   let verified = 0;
   const byEmail = new Map(people.map((p) => [p.email, p]));
-  for (const k of sink.kept) {
+  for (const [i, k] of sink.kept.entries()) {
     const member = byEmail.get(k.rcpt);
     if (!member) continue;
     const message = await openpgp.readMessage({ armoredMessage: armoredPart(k.raw) });
     const { data, signatures } = await openpgp.decrypt({ message, decryptionKeys: member.key, verificationKeys: listKey, format: 'binary' });
     await signatures[0]?.verified;
-    if (attachment && !Buffer.from(data).includes(attachment.subarray(0, 57).toString('base64').slice(0, 64))) {
+    if (attachment && i < keptInBurst && !Buffer.from(data).includes(attachment.subarray(0, 57).toString('base64').slice(0, 64))) {
       throw new Error('a verified copy lacks the attachment');
     }
     verified++;

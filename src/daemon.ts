@@ -11,6 +11,7 @@ import { BounceHandler } from './delivery/bounces.js';
 import { OwnerNotices } from './delivery/notices.js';
 import { createSmarthost, type Smarthost } from './delivery/transport.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { defaultWrapThreads, WrapThreads } from './pgp/wrap-threads.js';
 import { ConfigError, RefusedError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import type { RandomSource } from './mime/index.js';
@@ -125,7 +126,10 @@ export class Daemon {
         return mailer;
       }, log);
       const journal = new SentJournal(SentJournal.pathIn(config.dataDir));
-      const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random, journal });
+      const wrapper = new WrapThreads(config.delivery.wrapThreads ?? defaultWrapThreads(), (reason) => {
+        log.warn('WRAP_THREADS_FAILED', { reason, effect: 'session keys are wrapped on the main thread from now on' });
+      });
+      const worker = new DeliveryWorker({ store, audit, keyring, keys, smarthost, notices, clock, config, log, random, journal, wrapper });
       cleanup.unshift(() => worker.stop());
       const onQueued = worker.add.bind(worker);
       mailer = new ListMailer(queue, keyring, keys, clock, config.smtp.hostname, random, onQueued);

@@ -47,6 +47,8 @@ const deliverySchema = z
     maxConnections: z.number().int().min(1).max(100).default(4),
     /** Copies being prepared or sent at once: bounds memory under a burst of large messages. */
     concurrency: z.number().int().min(1).max(1000).default(32),
+    /** Threads that wrap session keys for the copies; null means one per core beyond the first, at most 4. */
+    wrapThreads: z.number().int().min(0).max(16).nullable().default(null),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { assembleArmoredParts, wrapForRecipient } from '../pgp/fanout.js';
 import type { PublicKeyCache } from '../pgp/key-cache.js';
 import type { ListKeyring } from '../pgp/keyring.js';
+import type { Wrapper } from '../pgp/wrap-threads.js';
 import { retryDecision } from '../queue/backoff.js';
 import { keyProblem } from '../queue/list-mail.js';
 import type { SentJournal } from '../queue/sent-journal.js';
@@ -37,6 +38,8 @@ export interface WorkerDeps {
   jitter?: () => number;
   /** Where a smarthost's 250 is noted synchronously, before the store update (see SentJournal). */
   journal?: SentJournal;
+  /** Where session keys are wrapped (the daemon's wrap threads); on this thread when absent. */
+  wrapper?: Wrapper;
 }
 
 /** Kinds of list mail a pending (unconfirmed) member still receives. */
@@ -277,7 +280,7 @@ export class DeliveryWorker {
     let raw: Buffer | Readable;
     try {
       const key = await this.d.keys.get(member.fingerprint, member.publicKey);
-      const pkesk = await wrapForRecipient(ctx.sessionKey, key, now);
+      const pkesk = await wrapForRecipient(ctx.sessionKey, key, now, this.d.wrapper);
       const to = member.name ? { name: member.name, address: member.email } : member.email;
       // The copy as a stream of parts: the body's base64 is shared by every copy, never copied.
       const parts = ctx.outer(to, assembleArmoredParts(pkesk, ctx.body));
@@ -405,5 +408,7 @@ export class DeliveryWorker {
     this.timer = null;
     await Promise.allSettled([...this.running]);
     this.d.journal?.close();
+    // The worker is the wrapper's only user, and nothing is in flight now.
+    await this.d.wrapper?.close();
   }
 }

@@ -12,8 +12,9 @@ import * as openpgp from 'openpgp';
 import type { PrivateKey, PublicKey, SessionKey, SignaturePacket } from 'openpgp';
 import { BodyArmorer } from './armor-writer.js';
 import { strictConfig } from './config.js';
-import { nativeRecipient, nativeWrap, type NativeRecipient } from './native-wrap.js';
+import { nativeRecipient, type NativeRecipient } from './native-wrap.js';
 import { scanPackets, Tag } from './packets.js';
+import { inlineWrapper, type Wrapper } from './wrap-threads.js';
 
 export interface SealedForList {
   /** In memory only; never store it unwrapped. */
@@ -62,11 +63,17 @@ export async function recoverSessionKey(input: { listPkesk: Uint8Array; listKey:
  * One PKESK packet: the session key wrapped to `recipientKey`'s current encryption subkey. Throws
  * if the key has none usable at `now` (expired, revoked, weak): never a plaintext fall-back.
  * Reuse the same PublicKey object across messages: openpgp.js caches its self-signature checks.
+ * `wrapper` does the arithmetic for Curve25519 keys (the daemon's wrap threads; inline otherwise).
  */
-export async function wrapForRecipient(sessionKey: SessionKey, recipientKey: PublicKey, now: Date = new Date()): Promise<Uint8Array> {
+export async function wrapForRecipient(
+  sessionKey: SessionKey,
+  recipientKey: PublicKey,
+  now: Date = new Date(),
+  wrapper: Wrapper = inlineWrapper,
+): Promise<Uint8Array> {
   if (sessionKey.aeadAlgorithm) throw new Error('AEAD session keys would need SEIPD v2, which GnuPG 2.2 cannot read');
   const native = await nativeRecipientFor(recipientKey, now);
-  if (native) return nativeWrap(native, sessionKey.data, sessionKey.algorithm);
+  if (native) return wrapper.wrap(native, sessionKey.data, sessionKey.algorithm);
   return openpgp.encryptSessionKey({
     data: sessionKey.data,
     algorithm: sessionKey.algorithm,

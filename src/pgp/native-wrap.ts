@@ -15,10 +15,16 @@ const HASHES: Record<number, string> = { 8: 'sha256', 9: 'sha384', 10: 'sha512' 
 const KEK_BYTES: Record<number, number> = { 7: 16, 8: 24, 9: 32 };
 const SESSION_ALGOS: Record<string, number> = { aes128: 7, aes192: 8, aes256: 9 };
 const AES_KW_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
+/** SubjectPublicKeyInfo DER up to the key: SEQUENCE, AlgorithmIdentifier (1.3.101.110), BIT STRING. */
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+/** The Curve25519 base point, u = 9. */
+const X25519_BASE = crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI, Buffer.from([9]), Buffer.alloc(31)]), format: 'der', type: 'spki' });
 
 /** What one recipient's encryption subkey needs for every wrap, computed once. */
 export interface NativeRecipient {
   keyId: Buffer;
+  /** The 32-byte u-coordinate (what a wrap thread gets instead of the KeyObject). */
+  point: Buffer;
   publicKey: crypto.KeyObject;
   /** RFC 6637 §8 KDF parameter: curve OID, algorithm, KDF params, "Anonymous Sender    ", fingerprint. */
   param: Buffer;
@@ -55,10 +61,8 @@ export function nativeRecipient(packetBody: Uint8Array): NativeRecipient | null 
   header[0] = 0x99;
   header.writeUInt16BE(b.length, 1);
   const fingerprint = crypto.createHash('sha1').update(header).update(b).digest();
-  const publicKey = crypto.createPublicKey({
-    key: { kty: 'OKP', crv: 'X25519', x: q.subarray(1).toString('base64url') },
-    format: 'jwk',
-  });
+  const point = q.subarray(1);
+  const publicKey = x25519PublicKey(point);
   const param = Buffer.concat([
     Buffer.from([oidLen]),
     oid,
@@ -67,7 +71,21 @@ export function nativeRecipient(packetBody: Uint8Array): NativeRecipient | null 
     Buffer.from('Anonymous Sender    ', 'latin1'),
     fingerprint,
   ]);
-  return { keyId: fingerprint.subarray(12), publicKey, param, hash, kekBytes };
+  // Each in a buffer of its own: small Buffers share 8 KiB pool slabs, and a structured clone
+  // (to a wrap thread) copies a view's whole backing store.
+  return { keyId: own(fingerprint.subarray(12)), point: own(point), publicKey, param: own(param), hash, kekBytes };
+}
+
+function own(b: Uint8Array): Buffer {
+  const copy = Buffer.from(new ArrayBuffer(b.byteLength));
+  copy.set(b);
+  return copy;
+}
+
+/** Made once per recipient and cached, so the slower DER import (OpenSSL decoders) does not matter. */
+export function x25519PublicKey(point: Uint8Array): crypto.KeyObject {
+  if (point.length !== 32) throw new Error('an X25519 public key is 32 octets');
+  return crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI, point]), format: 'der', type: 'spki' });
 }
 
 /** One v3 PKESK packet wrapping `sessionKey` (an AES key) for the recipient. */
@@ -83,7 +101,12 @@ export function nativeWrap(r: NativeRecipient, sessionKey: Uint8Array, algorithm
 
   const eph = crypto.generateKeyPairSync('x25519');
   const shared = crypto.diffieHellman({ privateKey: eph.privateKey, publicKey: r.publicKey });
-  const ephPub = Buffer.from(String(eph.publicKey.export({ format: 'jwk' }).x), 'base64url');
+  // The ephemeral public key is X25519(k, 9): an agreement with the base point. Not export(): JWK
+  // export of a freshly generated key can deadlock in Node 20 (it holds the key's lock while
+  // allocating; a GC then runs the finished key-generation job's destructor, which takes the same
+  // lock; seen here about once in ten runs of 5,000 wraps), and DER export goes through OpenSSL's
+  // encoders at half the speed of a second agreement.
+  const ephPub = crypto.diffieHellman({ privateKey: eph.privateKey, publicKey: X25519_BASE });
   const kek = crypto
     .createHash(r.hash)
     .update(Buffer.from([0, 0, 0, 1]))
