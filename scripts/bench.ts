@@ -39,6 +39,10 @@ interface Options {
   sweep: boolean;
   verify: number;
   out: string;
+  /** delivery.* settings for the daemon; undefined = the daemon's defaults. */
+  deliveryConnections: number | undefined;
+  deliveryConcurrency: number | undefined;
+  wrapThreads: number | undefined;
 }
 
 function parseArgs(): Options {
@@ -51,6 +55,9 @@ function parseArgs(): Options {
     .option('sweep', { type: 'boolean', default: false, describe: 'also run N = 10 and N = 1000' })
     .option('verify', { type: 'number', default: 3, describe: 'copies to decrypt and check per run' })
     .option('out', { type: 'string', default: path.join(ROOT, 'results'), describe: 'folder for the JSON results' })
+    .option('delivery-connections', { type: 'number', describe: "the daemon's delivery.maxConnections (default: the daemon's default)" })
+    .option('delivery-concurrency', { type: 'number', describe: "the daemon's delivery.concurrency (default: the daemon's default)" })
+    .option('wrap-threads', { type: 'number', describe: "the daemon's delivery.wrapThreads (default: the daemon's default)" })
     .strict()
     .parseSync();
   return {
@@ -62,6 +69,9 @@ function parseArgs(): Options {
     sweep: a.sweep,
     verify: a.verify,
     out: a.out,
+    deliveryConnections: a['delivery-connections'],
+    deliveryConcurrency: a['delivery-concurrency'],
+    wrapThreads: a['wrap-threads'],
   };
 }
 
@@ -175,8 +185,9 @@ async function run(o: Options, members: number): Promise<RunResult> {
       `  maxMessageBytes: ${64 * 1024 * 1024}`,
       'delivery:',
       `  port: ${sink.port}`,
-      `  maxConnections: ${process.env.BENCH_CONNS ?? 8}`,
-      `  concurrency: ${process.env.BENCH_CONC ?? 16}`,
+      ...(o.deliveryConnections === undefined ? [] : [`  maxConnections: ${o.deliveryConnections}`]),
+      ...(o.deliveryConcurrency === undefined ? [] : [`  concurrency: ${o.deliveryConcurrency}`]),
+      ...(o.wrapThreads === undefined ? [] : [`  wrapThreads: ${o.wrapThreads}`]),
       'log:',
       '  level: info',
     ].join('\n'),

@@ -44,9 +44,10 @@ const deliverySchema = z
     /** Wait before each retry; the last entry repeats until maxQueueHours. */
     retry: z.array(duration).min(1).prefault(DEFAULT_RETRY_SCHEDULE),
     maxQueueHours: z.number().positive().default(120),
-    maxConnections: z.number().int().min(1).max(100).default(4),
+    /** Each SMTP transaction waits on round trips to the smarthost; 16 keep a local one busy (Postfix's own client allows 20). */
+    maxConnections: z.number().int().min(1).max(100).default(16),
     /** Copies being prepared or sent at once: bounds memory under a burst of large messages. */
-    concurrency: z.number().int().min(1).max(1000).default(32),
+    concurrency: z.number().int().min(1).max(1000).default(64),
     /** Threads that wrap session keys for the copies; null means one per core beyond the first, at most 4. */
     wrapThreads: z.number().int().min(0).max(16).nullable().default(null),
   })

@@ -273,7 +273,8 @@ export class DeliveryWorker {
     const attempt: DeliveryRecord = { ...rec, state: 'sending', attempts: rec.attempts + 1, updatedAt: now.toISOString() };
     await store.commit((tx) => {
       // Checked inside the build: builds run in commit order, so a drop is never overwritten.
-      if (!this.cancelled.has(dkey(k))) store.deliveries.put(tx, attempt);
+      // `rec` is pending (checked above), so its index entry exists already.
+      if (!this.cancelled.has(dkey(k))) store.deliveries.putStillPending(tx, attempt);
     });
     this.records.set(dkey(k), attempt);
 

@@ -25,14 +25,19 @@ function keyFor(point: Uint8Array): KeyObject {
 const port = parentPort;
 if (!port) throw new Error('wrap-thread.ts runs only as a worker thread');
 port.on('message', (req: WrapRequest) => {
+  const transfer: ArrayBuffer[] = [];
   const out: Array<Uint8Array | string> = req.items.map((it) => {
     try {
       const r = { ...it.r, keyId: Buffer.from(it.r.keyId), param: Buffer.from(it.r.param), point: Buffer.from(it.r.point), publicKey: keyFor(it.r.point) };
-      return nativeWrap(r, it.sessionKey, it.algorithm);
+      // Copied out of Buffer's shared 8 KiB pool into a store of its own, which is then moved, not
+      // cloned, to the main thread (a clone of a pooled view would copy the whole slab).
+      const pkesk = new Uint8Array(nativeWrap(r, it.sessionKey, it.algorithm));
+      transfer.push(pkesk.buffer);
+      return pkesk;
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
   });
   const reply: WrapReply = { id: req.id, out };
-  port.postMessage(reply);
+  port.postMessage(reply, transfer);
 });

@@ -121,7 +121,14 @@ export class WrapThreads implements Wrapper {
       this.inline(items);
       return;
     }
-    while (this.threads.length < this.size) this.threads.push(this.spawn());
+    try {
+      while (this.threads.length < this.size) this.threads.push(this.spawn());
+    } catch (err) {
+      // No thread could be made (ERR_WORKER_INIT_FAILED, out of memory): wrap here instead.
+      this.fail(`a wrap thread could not start: ${err instanceof Error ? err.message : String(err)}`);
+      this.inline(items);
+      return;
+    }
     // Spread the batch over the threads in equal slices, starting with the next in turn.
     const per = Math.ceil(items.length / this.threads.length);
     for (let i = 0; i < items.length; i += per) {
@@ -147,10 +154,14 @@ export class WrapThreads implements Wrapper {
   }
 
   private spawn(): Thread {
-    // Under tsx (tests, development) this module is TypeScript, and so is the thread's.
+    // Under tsx (tests, development) this module is TypeScript, and so is the thread's. Node 20
+    // ignores `--import tsx` in a worker's execArgv (nodejs/node#47747), so the thread registers
+    // tsx itself before loading it.
     const ts = import.meta.url.endsWith('.ts');
-    const worker = new Worker(new URL(ts ? './wrap-thread.ts' : './wrap-thread.js', import.meta.url), {
-      execArgv: ts ? ['--import', 'tsx'] : [],
+    const entry = new URL(ts ? './wrap-thread.ts' : './wrap-thread.js', import.meta.url);
+    const script = ts ? `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });` : entry;
+    const worker = new Worker(script, {
+      eval: ts,
       stdout: false,
       stderr: false,
       // A thread holds only recipients' public keys: a small heap keeps it from adding tens of MiB
