@@ -89,7 +89,7 @@ function startDaemon(config: string): Promise<Daemon> {
     const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', config], {
       env: { ...process.env, REMAILER_KEY_PASSPHRASE: PASSPHRASE, REMAILER_CONFIG: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', process.env['BENCH_DAEMON_STDOUT'] ? 'inherit' : 'ignore', 'pipe'],
     });
     let log = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
@@ -242,11 +242,12 @@ async function run(o: Options, members: number): Promise<RunResult> {
     try {
       const st = procStat(pid);
       if (process.env['BENCH_DEBUG']) rssTrace.push(`${((performance.now() - t0) / 1000).toFixed(1)}s:${(st.rssBytes / 2 ** 20).toFixed(0)}`);
-      peak = Math.max(peak, st.peakRssBytes);
+      // VmHWM is updated lazily by the kernel and can lag behind a VmRSS seen a moment ago.
+      peak = Math.max(peak, st.peakRssBytes, st.rssBytes);
     } catch {
       // The daemon may be gone at the very end.
     }
-  }, 200);
+  }, 20);
 
   const queue = [...messages];
   let accepted = 0;
