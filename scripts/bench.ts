@@ -43,6 +43,8 @@ interface Options {
   deliveryConnections: number | undefined;
   deliveryConcurrency: number | undefined;
   wrapThreads: number | undefined;
+  /** Run the daemon with glibc's default malloc settings (no MALLOC_MMAP_THRESHOLD_). */
+  mallocDefaults: boolean;
 }
 
 function parseArgs(): Options {
@@ -58,6 +60,7 @@ function parseArgs(): Options {
     .option('delivery-connections', { type: 'number', describe: "the daemon's delivery.maxConnections (default: the daemon's default)" })
     .option('delivery-concurrency', { type: 'number', describe: "the daemon's delivery.concurrency (default: the daemon's default)" })
     .option('wrap-threads', { type: 'number', describe: "the daemon's delivery.wrapThreads (default: the daemon's default)" })
+    .option('malloc-defaults', { type: 'boolean', default: false, describe: 'run the daemon without MALLOC_MMAP_THRESHOLD_ (as `npm start` sets it)' })
     .strict()
     .parseSync();
   return {
@@ -72,6 +75,7 @@ function parseArgs(): Options {
     deliveryConnections: a['delivery-connections'],
     deliveryConcurrency: a['delivery-concurrency'],
     wrapThreads: a['wrap-threads'],
+    mallocDefaults: a['malloc-defaults'],
   };
 }
 
@@ -83,13 +87,24 @@ interface Daemon {
   port: number;
 }
 
-function startDaemon(config: string): Promise<Daemon> {
+function startDaemon(config: string, mallocDefaults: boolean): Promise<Daemon> {
   return new Promise((resolve, reject) => {
     // BENCH_NODE_ARGS lets a profiling run pass e.g. --cpu-prof to the daemon.
     const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', config], {
-      env: { ...process.env, REMAILER_KEY_PASSPHRASE: PASSPHRASE, REMAILER_CONFIG: '' },
+      // As `npm start` and the README's systemd unit run it: glibc keeps large buffers in mmap, so
+      // memory freed after a big message goes back to the system (see README, Running the daemon).
+      env: {
+        ...process.env,
+        ...(mallocDefaults ? {} : { MALLOC_MMAP_THRESHOLD_: process.env['MALLOC_MMAP_THRESHOLD_'] ?? '131072' }),
+        REMAILER_KEY_PASSPHRASE: PASSPHRASE,
+        REMAILER_CONFIG: '',
+      },
       stdio: ['ignore', process.env['BENCH_DAEMON_STDOUT'] ? 'inherit' : 'ignore', 'pipe'],
+    });
+    // A benchmark that fails halfway must not leave its daemon running.
+    process.once('exit', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     });
     let log = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
@@ -224,7 +239,7 @@ async function run(o: Options, members: number): Promise<RunResult> {
     }),
   );
 
-  const daemon = await startDaemon(file);
+  const daemon = await startDaemon(file, o.mallocDefaults);
   const pid = daemon.child.pid ?? 0;
   const before = procStat(pid);
   const cpu0 = process.cpuUsage();
