@@ -12,6 +12,7 @@ import * as openpgp from 'openpgp';
 import type { PrivateKey, PublicKey, SessionKey, SignaturePacket } from 'openpgp';
 import { BodyArmorer } from './armor-writer.js';
 import { strictConfig } from './config.js';
+import { usableUntil } from './key-check.js';
 import { nativeRecipient, type NativeRecipient } from './native-wrap.js';
 import { scanPackets, Tag } from './packets.js';
 import { inlineWrapper, type Wrapper } from './wrap-threads.js';
@@ -86,8 +87,7 @@ export async function wrapForRecipient(
 
 /** Which subkey a key encrypts to is settled by openpgp.js (validity, expiry, revocation, our
  * algorithm policy); the native path only takes over the arithmetic. The choice is remembered until
- * that subkey or the key could expire, and at most an hour. */
-const RECHECK_MS = 60 * 60 * 1000;
+ * that subkey or the key could expire, and at most an hour (usableUntil). */
 const nativeRecipients = new WeakMap<PublicKey, { from: number; until: number; recipient: NativeRecipient | null }>();
 
 async function nativeRecipientFor(key: PublicKey, now: Date): Promise<NativeRecipient | null> {
@@ -98,14 +98,7 @@ async function nativeRecipientFor(key: PublicKey, now: Date): Promise<NativeReci
   // Throws for a key with no usable encryption subkey at `now`: never a plaintext fall-back.
   const enc = await key.getEncryptionKey(undefined, now, undefined, config);
   const recipient = enc.keyPacket.version === 4 ? nativeRecipient(enc.keyPacket.write()) : null;
-  let until = t + RECHECK_MS;
-  if ('bindingSignatures' in enc) {
-    const subExpiry = await enc.getExpirationTime(now, config);
-    if (subExpiry instanceof Date) until = Math.min(until, subExpiry.getTime());
-  }
-  const keyExpiry = await key.getExpirationTime(undefined, config);
-  if (keyExpiry instanceof Date) until = Math.min(until, keyExpiry.getTime());
-  nativeRecipients.set(key, { from: t, until, recipient });
+  nativeRecipients.set(key, { from: t, until: await usableUntil(key, now), recipient });
   return recipient;
 }
 

@@ -1,6 +1,6 @@
 import * as openpgp from 'openpgp';
 import type { PublicKey } from 'openpgp';
-import { checkParsedKeyUsable, type KeyUsability } from './key-check.js';
+import { checkParsedKeyUsable, usableUntil, type KeyUsability } from './key-check.js';
 import { strictConfig } from './config.js';
 
 interface Entry {
@@ -9,9 +9,6 @@ interface Entry {
   /** The key was found usable at `from` and stays so until `until` (its earliest expiry, capped). */
   usable?: { from: number; until: number };
 }
-
-/** Usability is re-checked at least this often even for keys that never expire. */
-const RECHECK_MS = 60 * 60 * 1000;
 
 /**
  * Members' public keys, parsed once, with their usability remembered until the key (or its
@@ -70,21 +67,8 @@ export class PublicKeyCache {
     const t = now.getTime();
     if (e.usable && t >= e.usable.from && t < e.usable.until) return { ok: true };
     const r = await checkParsedKeyUsable(e.key, now);
-    if (r.ok) e.usable = { from: t, until: Math.min(t + RECHECK_MS, await earliestExpiry(e.key, now)) };
+    if (r.ok) e.usable = { from: t, until: await usableUntil(e.key, now) };
     else delete e.usable;
     return r;
   }
-}
-
-async function earliestExpiry(key: PublicKey, now: Date): Promise<number> {
-  const config = strictConfig();
-  let until = Infinity;
-  const primary = await key.getExpirationTime(undefined, config);
-  if (primary instanceof Date) until = Math.min(until, primary.getTime());
-  if (primary === null) return now.getTime();
-  const enc = await key.getEncryptionKey(undefined, now, undefined, config);
-  const sub = await enc.getExpirationTime(now, config);
-  if (sub instanceof Date) until = Math.min(until, sub.getTime());
-  if (sub === null) return now.getTime();
-  return until;
 }

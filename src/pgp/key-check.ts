@@ -112,6 +112,29 @@ export async function checkParsedKeyUsable(key: PublicKey, now: Date): Promise<K
   return { ok: false, reason: 'no-encryption-key' };
 }
 
+/** Usability is re-checked at least this often, even for keys that never expire. */
+const RECHECK_MS = 60 * 60 * 1000;
+
+/**
+ * Until when a check at `now` that found `key` usable for encryption may be trusted: the earliest
+ * expiry of the key and of the subkey it encrypts to, and at most RECHECK_MS. A missing validity
+ * answer means "check again now".
+ */
+export async function usableUntil(key: PublicKey, now: Date): Promise<number> {
+  const config = strictConfig();
+  let until = now.getTime() + RECHECK_MS;
+  const primary = await key.getExpirationTime(undefined, config);
+  if (primary === null) return now.getTime();
+  if (primary instanceof Date) until = Math.min(until, primary.getTime());
+  const enc = await key.getEncryptionKey(undefined, now, undefined, config);
+  // A key that encrypts with its primary has no subkey expiry of its own.
+  if (!('bindingSignatures' in enc)) return until;
+  const sub = await enc.getExpirationTime(now, config);
+  if (sub === null) return now.getTime();
+  if (sub instanceof Date) until = Math.min(until, sub.getTime());
+  return until;
+}
+
 function normalizeFingerprint(raw: string): string {
   const hex = raw.replace(/[\s:]/g, '').replace(/^0x/i, '').toUpperCase();
   if (/^[0-9A-F]{16}$/.test(hex) || /^[0-9A-F]{8}$/.test(hex)) {

@@ -7,6 +7,7 @@
  * kind are wrapped by openpgp.js (fanout.ts falls back); nothing here ever yields plaintext.
  */
 import crypto from 'node:crypto';
+import { concatBytes } from './bytes.js';
 
 /** OID 1.3.6.1.4.1.3029.1.5.1 (Curve25519 in its legacy OpenPGP encoding). */
 const CURVE25519_OID = Buffer.from('2b060104019755010501', 'hex');
@@ -22,12 +23,12 @@ const X25519_BASE = crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI, Bu
 
 /** What one recipient's encryption subkey needs for every wrap, computed once. */
 export interface NativeRecipient {
-  keyId: Buffer;
+  keyId: Uint8Array;
   /** The 32-byte u-coordinate (what a wrap thread gets instead of the KeyObject). */
-  point: Buffer;
+  point: Uint8Array;
   publicKey: crypto.KeyObject;
   /** RFC 6637 §8 KDF parameter: curve OID, algorithm, KDF params, "Anonymous Sender    ", fingerprint. */
-  param: Buffer;
+  param: Uint8Array;
   hash: string;
   kekBytes: number;
 }
@@ -71,15 +72,10 @@ export function nativeRecipient(packetBody: Uint8Array): NativeRecipient | null 
     Buffer.from('Anonymous Sender    ', 'latin1'),
     fingerprint,
   ]);
-  // Each in a buffer of its own: small Buffers share 8 KiB pool slabs, and a structured clone
-  // (to a wrap thread) copies a view's whole backing store.
+  // Each in a store of its own (concatBytes): small Buffers share 8 KiB pool slabs, and a
+  // structured clone (to a wrap thread) copies a view's whole backing store.
+  const own = (b: Uint8Array): Uint8Array => concatBytes([b]);
   return { keyId: own(fingerprint.subarray(12)), point: own(point), publicKey, param: own(param), hash, kekBytes };
-}
-
-function own(b: Uint8Array): Buffer {
-  const copy = Buffer.from(new ArrayBuffer(b.byteLength));
-  copy.set(b);
-  return copy;
 }
 
 /** Made once per recipient and cached, so the slower DER import (OpenSSL decoders) does not matter. */

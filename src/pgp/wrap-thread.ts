@@ -28,7 +28,7 @@ port.on('message', (req: WrapRequest) => {
   const transfer: ArrayBuffer[] = [];
   const out: Array<Uint8Array | string> = req.items.map((it) => {
     try {
-      const r = { ...it.r, keyId: Buffer.from(it.r.keyId), param: Buffer.from(it.r.param), point: Buffer.from(it.r.point), publicKey: keyFor(it.r.point) };
+      const r = { ...it.r, publicKey: keyFor(it.r.point) };
       // Copied out of Buffer's shared 8 KiB pool into a store of its own, which is then moved, not
       // cloned, to the main thread (a clone of a pooled view would copy the whole slab).
       const pkesk = new Uint8Array(nativeWrap(r, it.sessionKey, it.algorithm));

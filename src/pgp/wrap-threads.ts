@@ -10,6 +10,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { concatBytes } from './bytes.js';
 import { nativeWrap, type NativeRecipient } from './native-wrap.js';
 
 /** A recipient as it crosses to a thread: the KeyObject is rebuilt (and cached) there. */
@@ -40,11 +41,6 @@ export const inlineWrapper: Wrapper = {
 /** One thread per core beyond the first (the main thread's), at most four. */
 export function defaultWrapThreads(): number {
   return Math.min(4, Math.max(0, os.availableParallelism() - 1));
-}
-
-/** A view that owns its backing store (a clone of a view copies the whole store). */
-function compact(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
 }
 
 interface Item {
@@ -145,7 +141,8 @@ export class WrapThreads implements Wrapper {
         id,
         items: slice.map((it) => ({
           r: { keyId: it.r.keyId, point: it.r.point, param: it.r.param, hash: it.r.hash, kekBytes: it.r.kekBytes },
-          sessionKey: compact(it.sessionKey),
+          // A copy that owns its store: a clone of a view would copy the whole backing store.
+          sessionKey: concatBytes([it.sessionKey]),
           algorithm: it.algorithm,
         })),
       };

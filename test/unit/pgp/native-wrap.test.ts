@@ -21,7 +21,7 @@ describe('pgp/native-wrap: the per-recipient public-key operation with node:cryp
       const r = nativeRecipient(enc.keyPacket.write());
       expect(r, 'a Curve25519 ECDH subkey is handled natively').to.not.equal(null);
       if (!r) return;
-      expect(r.keyId.toString('hex')).to.equal(enc.getKeyID().toHex());
+      expect(Buffer.from(r.keyId).toString('hex')).to.equal(enc.getKeyID().toHex());
       const sk = crypto.randomBytes(32);
       const pkesk = nativeWrap(r, sk, 'aes256');
       const packets = scanPackets(pkesk);
