@@ -12,21 +12,19 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import * as openpgp from 'openpgp';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadConfig } from '../src/config/load.js';
+import { CLI, ROOT } from '../test/helpers/cli.js';
 import { PASSPHRASE_ENV } from '../test/helpers/env.js';
-import { withStore } from '../test/helpers/install.js';
+import { installList } from '../test/helpers/install.js';
 import { writeConfig } from '../test/helpers/tmp.js';
 import { RawSink } from './bench-sink.js';
-import { makeMember, readPublic, type TestMember } from '../test/helpers/keys.js';
+import { decryptCopy, makeMember } from '../test/helpers/keys.js';
 import { armoredPart, pgpMimeMessage } from '../test/helpers/mail.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
 const PASSPHRASE = PASSPHRASE_ENV.REMAILER_KEY_PASSPHRASE;
 const LIST = 'bench@lists.bench.test';
 
@@ -209,17 +207,7 @@ async function run(o: Options, members: number): Promise<RunResult> {
   );
   const config = loadConfig({ configPath: file });
   process.stderr.write(`  N=${members}: generating ${members} member keys and ${o.messages} messages...\n`);
-  const people: TestMember[] = [];
-  for (let i = 0; i < members; i++) people.push(await makeMember(`m${i}@team${i}.bench.test`, `Member ${i}`));
-  const armored = await withStore(config, async (admin) => {
-    await admin.call('list.create', { address: LIST, name: 'Bench', owners: [] });
-    await admin.call('list.set', { address: LIST, option: 'confirm-enrollment', value: 'false' }).catch(() => undefined);
-    for (const p of people) {
-      await admin.call('member.add', { list: LIST, email: p.email, key: { base64: Buffer.from(p.armoredPublic).toString('base64') } });
-    }
-    return (await admin.call('list.key', { address: LIST })).armored;
-  });
-  const listKey = await readPublic(armored);
+  const { members: people, listKey } = await installList(config, LIST, members, (i) => `m${i}@team${i}.bench.test`);
   const attachment = o.attachmentBytes > 0 ? crypto.randomBytes(o.attachmentBytes) : null;
   const text = ('TLP:GREEN benchmark traffic. ' + 'x'.repeat(70) + '\n').repeat(Math.ceil(o.size / 100)).slice(0, o.size);
   const messages = await Promise.all(
@@ -318,9 +306,8 @@ async function run(o: Options, members: number): Promise<RunResult> {
   for (const [i, k] of sink.kept.entries()) {
     const member = byEmail.get(k.rcpt);
     if (!member) continue;
-    const message = await openpgp.readMessage({ armoredMessage: armoredPart(k.raw) });
-    const { data, signatures } = await openpgp.decrypt({ message, decryptionKeys: member.key, verificationKeys: listKey, format: 'binary' });
-    await signatures[0]?.verified;
+    const { data, signedByList } = await decryptCopy(armoredPart(k.raw), member.key, listKey);
+    if (!signedByList) throw new Error('a copy is not signed by the list key');
     if (attachment && i < keptInBurst && !Buffer.from(data).includes(attachment.subarray(0, 57).toString('base64').slice(0, 64))) {
       throw new Error('a verified copy lacks the attachment');
     }
