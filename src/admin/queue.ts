@@ -126,6 +126,11 @@ export function queueOps(ctx: AdminContext, audit: AuditLog): QueueOps {
         // Nothing left to send: the ciphertext goes (a copy still in flight drops it when it finishes).
         if (busy.size === 0) ctx.store.messages.dropBody(tx, m.id);
       });
+      // A copy in flight may have finished before this commit, seen our drops still pending and
+      // kept the body: whoever sees nothing pending last drops it.
+      if (busy.size > 0 && !(await ctx.store.deliveries.hasPending(m.id))) {
+        await ctx.store.commit((tx) => ctx.store.messages.dropBody(tx, m.id));
+      }
       return { queueId: m.id, list: m.list, dropped: dropped.map((d) => d.recipient), inFlight: [...busy] };
     },
   };

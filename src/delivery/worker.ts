@@ -165,7 +165,11 @@ export class DeliveryWorker {
     for (const k of keys) {
       this.records.delete(dkey(k));
       if (this.handingOver.has(dkey(k))) busy.push(k);
-      else this.cancelled.add(dkey(k));
+      else {
+        this.cancelled.add(dkey(k));
+        // The operator's record makes it final: the message's last copy in flight may drop the body.
+        this.open.get(k.messageId)?.delete(k.recipient);
+      }
     }
     return busy;
   }
@@ -239,6 +243,7 @@ export class DeliveryWorker {
     const rec = this.records.get(dkey(k)) ?? (await store.deliveries.get(k));
     if (!rec || FINAL_STATES.includes(rec.state)) {
       this.records.delete(dkey(k));
+      await this.settled(k);
       return;
     }
     const now = clock.now();
@@ -354,14 +359,20 @@ export class DeliveryWorker {
 
   private async finish(rec: DeliveryRecord, state: DeliveryState, reply: string | null, reason: string | null): Promise<void> {
     await this.persist(rec, state, reply, reason, null);
-    const open = this.open.get(rec.messageId);
-    open?.delete(rec.recipient);
+    await this.settled(rec);
+  }
+
+  /** A delivery is final: when its message has none left that this worker knows of, ask the store
+   * once and drop the body if nothing is pending. */
+  private async settled(k: DeliveryKey): Promise<void> {
+    const open = this.open.get(k.messageId);
+    open?.delete(k.recipient);
     if (open && open.size > 0) return;
-    this.open.delete(rec.messageId);
-    if (!(await this.d.store.deliveries.hasPending(rec.messageId))) {
-      this.contexts.drop(rec.messageId);
+    this.open.delete(k.messageId);
+    if (!(await this.d.store.deliveries.hasPending(k.messageId))) {
+      this.contexts.drop(k.messageId);
       await this.d.store.commit((tx) => {
-        this.d.store.messages.dropBody(tx, rec.messageId);
+        this.d.store.messages.dropBody(tx, k.messageId);
       });
     }
   }

@@ -23,9 +23,12 @@ export class Sink {
   policy: SinkPolicy = () => null;
   /** Time the sink takes to store a message before it records and answers it (a slow smarthost). */
   delayMs = 0;
+  /** The same per first recipient; by default delayMs for everyone. */
+  delayFor: (rcpt: string) => number = () => this.delayMs;
 
-  private settle(): Promise<void> {
-    return this.delayMs > 0 ? new Promise((r) => setTimeout(r, this.delayMs)) : Promise.resolve();
+  private settle(rcpt: string): Promise<void> {
+    const ms = this.delayFor(rcpt);
+    return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
   }
 
   async start(port = 0): Promise<number> {
@@ -38,9 +41,9 @@ export class Sink {
       onData: (stream, session: SMTPServerSession, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => void this.settle().then(() => {
-          const rcptTo = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-          const first = rcptTo[0] ?? '';
+        const rcptTo = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+        const first = rcptTo[0] ?? '';
+        stream.on('end', () => void this.settle(first).then(() => {
           const n = (this.attempts.get(first) ?? 0) + 1;
           this.attempts.set(first, n);
           const verdict = this.policy(first, n);

@@ -277,6 +277,34 @@ describe('remailer queue: ls, retry and drop against the running daemon', functi
     expect(twice.stderr).to.match(/has nothing pending/);
   });
 
+  it('queue drop with a copy in flight: that copy is recorded as sent, and the body goes once it is done', async () => {
+    // Carol's server answers 451 at once; bob's takes 1.5 s to store his copy: the drop lands then.
+    failing.add(carol.email);
+    env.sink.delayFor = (rcpt) => (rcpt === bob.email ? 1500 : 0);
+    try {
+      const before = env.sink.messages.length;
+      const r = await post(env, alice, 'TLP:GREEN three', '<q-3@client.test>');
+      expect(r.code, r.response).to.equal(250);
+      const id = queuedId(r.response);
+      const q = await until(
+        "carol deferred while bob's copy is with the smarthost",
+        () => env.client.call('queue.ls', {}),
+        (v) => v.deliveries.some((d) => d.queueId === id && d.recipient === carol.email && d.state === 'deferred'),
+      );
+      expect(q.deliveries.find((d) => d.queueId === id && d.recipient === bob.email)?.state).to.equal('sending');
+      const drop = await env.client.call('queue.drop', { id });
+      expect(drop).to.deep.include({ dropped: [carol.email], inFlight: [bob.email] });
+      await until('bob got his copy', async () => env.sink.messages.length, (n) => n === before + 1, 10_000);
+      const bobs = await until('bob recorded', () => env.daemon.store.deliveries.get({ messageId: id, recipient: bob.email }), (d) => d?.state !== 'sending');
+      expect(bobs?.state).to.equal('sent');
+      const body = async (): Promise<string> => ((await env.daemon.store.messages.body(id)) === undefined ? 'dropped' : 'kept');
+      expect(await until('the body is dropped', body, (b) => b === 'dropped', 5_000)).to.equal('dropped');
+    } finally {
+      env.sink.delayFor = () => env.sink.delayMs;
+      failing.delete(carol.email);
+    }
+  });
+
   it('unknown ids are refused with exit 1; usage mistakes exit 2', async () => {
     for (const args of [
       ['queue', 'drop', '20260101T000000000Z-nothinghere'],
