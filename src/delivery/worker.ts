@@ -139,10 +139,14 @@ export class DeliveryWorker {
    */
   private reportSkipped(q: Queued): void {
     for (const d of q.deliveries) {
-      if (d.state !== 'skipped') continue;
-      this.d.log.warn('SKIPPED', { id: d.messageId, to: d.recipient, reason: d.reason });
-      if (q.message.kind !== 'notice') this.d.notices.report(d.list, `${d.recipient}: not sent, ${d.reason ?? 'skipped'}`);
+      if (d.state === 'skipped') this.reportSkip(d, q.message.kind, d.reason ?? 'skipped');
     }
+  }
+
+  /** A member got nothing: the daemon's log says so, and the owners hear of it (not of notices). */
+  private reportSkip(d: DeliveryKey & { list: string }, kind: MessageKind, reason: string): void {
+    this.d.log.warn('SKIPPED', { id: d.messageId, to: d.recipient, reason });
+    if (kind !== 'notice') this.d.notices.report(d.list, `${d.recipient}: not sent, ${reason}`);
   }
 
   /** Operator retry: try these deliveries now, even those already scheduled for later. */
@@ -240,9 +244,10 @@ export class DeliveryWorker {
 
   private async deliver(k: DeliveryKey): Promise<void> {
     const { store, clock, log } = this.d;
-    const rec = this.records.get(dkey(k)) ?? (await store.deliveries.get(k));
+    const id = dkey(k);
+    const rec = this.records.get(id) ?? (await store.deliveries.get(k));
     if (!rec || FINAL_STATES.includes(rec.state)) {
-      this.records.delete(dkey(k));
+      this.records.delete(id);
       await this.settled(k);
       return;
     }
@@ -269,8 +274,7 @@ export class DeliveryWorker {
     const problem = await keyProblem(this.d.keys, member, now);
     if (problem) {
       await this.finish(rec, 'skipped', null, `${problem} (sent nothing; update the key with "remailer member update-key")`);
-      if (ctx.record.kind !== 'notice') this.d.notices.report(rec.list, `${rec.recipient}: not sent, ${problem}`);
-      log.warn('SKIPPED', { id: rec.messageId, to: rec.recipient, reason: problem });
+      this.reportSkip(rec, ctx.record.kind, problem);
       return;
     }
 
@@ -279,9 +283,11 @@ export class DeliveryWorker {
     await store.commit((tx) => {
       // Checked inside the build: builds run in commit order, so a drop is never overwritten.
       // `rec` is pending (checked above), so its index entry exists already.
-      if (!this.cancelled.has(dkey(k))) store.deliveries.putStillPending(tx, attempt);
+      if (!this.cancelled.has(id)) store.deliveries.putStillPending(tx, attempt);
     });
-    this.records.set(dkey(k), attempt);
+    // Dropped meanwhile: nothing was written, and nothing is wrapped or handed over.
+    if (this.cancelled.has(id)) return;
+    this.records.set(id, attempt);
 
     let raw: Buffer | Readable;
     try {
@@ -299,8 +305,8 @@ export class DeliveryWorker {
       return;
     }
 
-    if (this.cancelled.has(dkey(k))) return;
-    this.handingOver.add(dkey(k));
+    if (this.cancelled.has(id)) return;
+    this.handingOver.add(id);
     const result = await this.d.smarthost.send({ from: verpAddress(rec.list, rec.verp), to: rec.recipient, raw });
     const c = classifyDelivery(result);
     // No await between the 250 and this line: the duplicate window is as short as it can be.
