@@ -24,13 +24,7 @@ export class AuditLog {
 
   /** Inside a commit build: add one entry to the list's chain. prepare(list) must have run. */
   append<T extends AuditType>(tx: Tx, undo: Undo, list: string, type: T, payload: AuditEvents[T], at: Date): ChainEntry {
-    if (!this.heads.has(list)) throw new Error(`audit head of ${list} not loaded`);
-    const prev = this.heads.get(list) ?? null;
-    const entry = appendEntry(prev, type, payload, at);
-    this.store.audit.put(tx, list, entry);
-    this.heads.set(list, entry);
-    undo(() => this.heads.set(list, prev));
-    return entry;
+    return this.extend(tx, undo, list, (prev) => appendEntry(prev, type, payload, at));
   }
 
   /**
@@ -39,9 +33,14 @@ export class AuditLog {
    * fork the chain while the daemon appends concurrently.
    */
   appendCheckpoint(tx: Tx, undo: Undo, list: string, checkpoint: Checkpoint, at: Date): ChainEntry {
+    return this.extend(tx, undo, list, (prev) => recordCheckpoint(prev, checkpoint, at));
+  }
+
+  /** The one way the chain grows: the next entry after the cached head, stored, and the head moved. */
+  private extend(tx: Tx, undo: Undo, list: string, next: (prev: ChainEntry | Checkpoint | null) => ChainEntry): ChainEntry {
     if (!this.heads.has(list)) throw new Error(`audit head of ${list} not loaded`);
     const prev = this.heads.get(list) ?? null;
-    const entry = recordCheckpoint(prev, checkpoint, at);
+    const entry = next(prev);
     this.store.audit.put(tx, list, entry);
     this.heads.set(list, entry);
     undo(() => this.heads.set(list, prev));
@@ -54,10 +53,5 @@ export class AuditLog {
     await this.store.commit((tx, undo) => {
       this.append(tx, undo, list, type, payload, at);
     });
-  }
-
-  /** After retention rewrote the stored chain, forget the cached head. */
-  forget(list: string): void {
-    this.heads.delete(list);
   }
 }
