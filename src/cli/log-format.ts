@@ -6,7 +6,7 @@
 import type { LogVerifyView } from '../admin/api.js';
 import { stateCounts, type LogMessage, type LogRecipient } from '../audit/query.js';
 import type { PruneResult } from '../jobs/retention.js';
-import { table } from './output.js';
+import { fields, plural, table } from './output.js';
 
 /** Masks anything a terminal would interpret (escape sequences, line breaks). */
 export function safe(s: string): string {
@@ -14,12 +14,10 @@ export function safe(s: string): string {
 }
 
 const orNone = (s: string | null, none = '-'): string => (s === null || s === '' ? none : safe(s));
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** `  key:   value` lines, values aligned within the block. */
 function indentedFields(pairs: Array<[string, string]>, indent = '  '): string[] {
-  const w = Math.max(...pairs.map(([k]) => k.length)) + 2;
-  return pairs.map(([k, v]) => `${indent}${(k + ':').padEnd(w)}${v}`);
+  return fields(pairs).map((line) => indent + line);
 }
 
 function countsText(m: LogMessage): string {

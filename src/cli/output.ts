@@ -14,6 +14,9 @@ export function fields(pairs: Array<[string, string]>): string[] {
   return pairs.map(([k, v]) => `${(k + ':').padEnd(w + 1)}${v}`);
 }
 
+/** "1 entry", "2 entries". */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 /** A table with a header row; columns as wide as their widest cell. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -1,9 +1,7 @@
 /** Text for people, pure: `remailer queue ls`, `retry` and `drop`. */
 import type { QueueDropResult, QueueEntryView, QueueRetryResult, QueueView } from '../admin/api.js';
 import { safe } from './log-format.js';
-import { table } from './output.js';
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+import { plural, table } from './output.js';
 
 /** When the worker takes it up: "now" once due, else the time to the second. */
 export function nextAttempt(d: QueueEntryView, now: Date): string {
