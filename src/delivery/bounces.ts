@@ -1,17 +1,12 @@
 import type { AuditLog } from '../audit/log.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { Reply } from '../pipeline/types.js';
 import { withDefaults } from '../policy/options.js';
 import type { DeliveryRecord, ListRecord, MemberRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { parseBounce, type BounceRecipient } from './bounce.js';
 import type { OwnerNotices } from './notices.js';
-
-export interface BounceOutcome {
-  code: number;
-  enhanced: string;
-  text: string;
-}
 
 /**
  * Mail to a VERP address `<local>-bounces+<token>@<domain>`. The token (from the envelope, never
@@ -29,8 +24,8 @@ export class BounceHandler {
     private readonly log: Logger,
   ) {}
 
-  async handle(raw: Uint8Array, token: string, list: ListRecord): Promise<BounceOutcome> {
-    const ok: BounceOutcome = { code: 250, enhanced: '2.0.0', text: 'Bounce received' };
+  async handle(raw: Uint8Array, token: string, list: ListRecord): Promise<Reply> {
+    const ok: Reply = { code: 250, enhanced: '2.0.0', text: 'Bounce received' };
     const delivery = await this.store.deliveries.byVerp(token);
     if (!delivery || delivery.list !== list.address) {
       this.log.info('BOUNCE_UNMATCHED', { list: list.address, token });
