@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Built } from '../fixtures/clients/common.js';
 import type { Sink, SunkMessage } from '../helpers/sink.js';
+import { armoredPart } from '../helpers/mail.js';
 
 /** Shared checks of the end-to-end suites: what a copy at the smarthost must look like. */
 
@@ -23,14 +24,9 @@ export function copyFor(copies: readonly SunkMessage[], email: string): SunkMess
   return c;
 }
 
-/** The armored OpenPGP message of a PGP/MIME copy (its second part). */
+/** The armored OpenPGP message of a PGP/MIME copy (its second part), with a final line end. */
 export function armoredOf(raw: Buffer): string {
-  const s = raw.toString('latin1');
-  const start = s.indexOf('-----BEGIN PGP MESSAGE-----');
-  const endMarker = '-----END PGP MESSAGE-----';
-  const end = s.indexOf(endMarker);
-  if (start < 0 || end < 0) throw new Error('the copy holds no armored OpenPGP message');
-  return s.slice(start, end + endMarker.length) + '\r\n';
+  return armoredPart(raw) + '\r\n';
 }
 
 /** The list's inner entity is multipart/mixed: [notice, the member's content]. Returns both, raw. */
